@@ -1,0 +1,80 @@
+# workshopbot - plain Makefile. `make run` starts the console demo, `make test` runs every test.
+#
+# Variables: V=1 shows commands; CC=clang builds with clang; SAN=1 adds ASan+UBSan;
+# BUILD=dir puts objects elsewhere (the sanitizer build uses build/san).
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libuv jansson sqlite3
+DB      ?= workshopbot.db
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -MMD -MP -I. $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifndef V
+Q = @
+QUIET_CC = @printf '  CC      %s\n' $@;
+QUIET_LINK = @printf '  LINK    %s\n' $@;
+endif
+
+CORE_SRC  := $(filter-out bot/main.c,$(wildcard bot/*.c handlers/*.c prompts/*.c))
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN       := $(BUILD)/workshopbot
+
+.PHONY: all deps run test unit integration sanitize clean
+
+all: $(BIN)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	$(Q)mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BIN): $(BUILD)/bot/main.o $(BUILD)/libcore.a
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
+	$(Q)mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BIN) console --db $(DB)
+
+unit: $(UNIT_BIN)
+	$(Q)tests/run-unit.sh $(UNIT_BIN)
+
+integration: $(BIN)
+	$(Q)tests/integration/run.sh $(BIN)
+
+# The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.
+sanitize:
+	$(Q)$(MAKE) --no-print-directory CC=clang SAN=1 BUILD=build/san unit integration
+
+# Everything: packages, gcc build with -Werror, unit + integration tests, then the
+# same again under clang with sanitizers.
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit integration
+	$(Q)$(MAKE) --no-print-directory sanitize
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,39 @@
+/* config.h - the config file: [section] headers, key = value lines, # comments.
+ *
+ * Every key is declared once in a table in config.c (section, name, type, default);
+ * an unknown section or key, a bad value or a duplicate key is an error that names the
+ * file and line, quotes the line, and says what was expected. */
+#ifndef WORKSHOPBOT_CONFIG_H
+#define WORKSHOPBOT_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+struct config {
+	char *database;          /* [workshopbot] database: the SQLite file */
+	char *templates_dir;     /* [workshopbot] templates: directory of *.json templates */
+	char *default_template;  /* [workshopbot] template: id used by a bare `start` */
+	char *timezone;          /* [workshopbot] timezone: IANA zone for new sessions */
+	enum log_level log_level;/* [workshopbot] log_level */
+	char **admins;           /* [workshopbot] admins: users who may pace any session */
+	size_t n_admins;
+	char *console_user;      /* [console] user: who a line without "name>" speaks as */
+};
+
+/* Fills cfg with every default, then, if path is not NULL, reads the file over them.
+ * Returns 0, or BOT_ERR_CONFIG / BOT_ERR_IO with one line in err
+ * ("FILE:LINE: unknown key 'x' in [workshopbot] >>> 'x = 1'"). On error cfg is still
+ * safe to pass to config_free(). */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* Cross-field checks after load (time zone exists, templates directory readable).
+ * Returns 0 or BOT_ERR_CONFIG with one line in err. */
+int config_check(const struct config *cfg, char *err, size_t errlen);
+
+void config_free(struct config *cfg);
+
+/* Non-zero if user is listed in [workshopbot] admins. */
+int config_is_admin(const struct config *cfg, const char *user);
+
+#endif
