@@ -16,8 +16,10 @@ enum prompt_kind {
 };
 
 struct prompt_option {
-	char *label;          /* e.g. "Community analysis"; unique within the prompt */
-	char *detail;         /* e.g. its definition; NULL when the option has none */
+	char *label;          /* short name for answers and tallies, e.g. "Community analysis";
+	                         unique (case-insensitively) within the prompt */
+	char *text;           /* the whole item word for word, e.g. "Community analysis:
+	                         Bringing together data & relationship building ..." */
 };
 
 struct prompt {
@@ -28,6 +30,8 @@ struct prompt {
 	struct prompt_option *options;  /* checklist only; NULL otherwise */
 	size_t n_options;
 	char *tally;          /* checklist only: the verb of the report tally, e.g. "used by" */
+	long options_from;    /* checklist only: index of the prompt whose options this one
+	                         reuses ("options_from" in the JSON), or -1 */
 	size_t section;       /* index into template->sections */
 };
 
@@ -64,8 +68,9 @@ const struct prompt *template_prompt(const struct template *t, const char *id);
 /* Index of the prompt with this id in t->prompts, or -1. */
 long template_prompt_index(const struct template *t, const char *id);
 
-/* The option of a checklist whose label matches text, case-insensitively and ignoring
- * surrounding white space; returns its index or -1. */
+/* The option of a checklist whose label matches text case-insensitively (surrounding
+ * white space ignored), else the one option whose label starts with text when text has
+ * at least 3 characters and exactly one label matches; returns its index or -1. */
 long template_option_find(const struct prompt *p, const char *text);
 
 /* A set of installed templates, loaded from every *.json file in a directory. */
