@@ -1,0 +1,190 @@
+/* bot.c - the loop's owner: signals, transports, and the path of an event from a
+ * transport through the handlers to the outbox and back out. */
+#include "bot/bot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/clock.h"
+#include "bot/err.h"
+#include "bot/log.h"
+#include "bot/store_outbox.h"
+
+/* How many queued messages one flush sends; the rest wait for the next flush. */
+#define FLUSH_BATCH 64
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct bot *b = h->data;
+
+	log_info("bot", "signal %d: stopping", signum);
+	bot_stop(b, 0);
+}
+
+int bot_init(struct bot *b, const struct config *cfg, struct store *store,
+	     const struct template_set *templates)
+{
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	b->cfg = cfg;
+	b->store = store;
+	b->templates = templates;
+	b->ws = (struct workshop){ store, cfg, templates };
+	rc = uv_loop_init(&b->loop);
+	if (rc) {
+		log_err("bot", "cannot start the event loop: %s", uv_strerror(rc));
+		return BOT_ERR_IO;
+	}
+	uv_signal_init(&b->loop, &b->sigint);
+	uv_signal_init(&b->loop, &b->sigterm);
+	b->sigint.data = b->sigterm.data = b;
+	uv_signal_start(&b->sigint, on_signal, SIGINT);
+	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	return 0;
+}
+
+int bot_add_transport(struct bot *b, struct transport *t)
+{
+	if (b->n_transports == BOT_MAX_TRANSPORTS)
+		return BOT_ERR_INVALID;
+	t->bot = b;
+	b->transports[b->n_transports++] = t;
+	return 0;
+}
+
+int bot_run(struct bot *b)
+{
+	for (size_t i = 0; i < b->n_transports && !b->stopping; i++) {
+		struct transport *t = b->transports[i];
+		if (t->ops->start(t) != 0) {
+			bot_stop(b, 1);
+			break;
+		}
+		bot_flush(b, t);
+	}
+	uv_run(&b->loop, UV_RUN_DEFAULT);
+	return b->exit_code;
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void bot_stop(struct bot *b, int exit_code)
+{
+	if (b->stopping)
+		return;
+	b->stopping = true;
+	b->exit_code = exit_code;
+	for (size_t i = 0; i < b->n_transports; i++)
+		b->transports[i]->ops->stop(b->transports[i]);
+	close_handle((uv_handle_t *)&b->sigint);
+	close_handle((uv_handle_t *)&b->sigterm);
+}
+
+void bot_close(struct bot *b)
+{
+	/* Let every close callback run before freeing what they point at. */
+	uv_run(&b->loop, UV_RUN_DEFAULT);
+	for (size_t i = 0; i < b->n_transports; i++)
+		b->transports[i]->ops->free(b->transports[i]);
+	b->n_transports = 0;
+	if (uv_loop_close(&b->loop) != 0)
+		log_warn("bot", "event loop closed with handles still open");
+}
+
+int bot_event(struct bot *b, struct transport *t, const struct event *ev)
+{
+	int result = workshop_dispatch(&b->ws, ev);
+
+	if (result == BOT_ERR_DB_READONLY) {
+		log_err("bot", "the database cannot be written (disk full or read-only): stopping");
+		bot_stop(b, 1);
+	}
+	bot_flush(b, t);
+	return result;
+}
+
+/* A copy of one queued message, so sending never runs inside the outbox query. */
+struct queued {
+	int64_t id;
+	char *channel;
+	char *thread;
+	char *body;
+	int64_t session_id;
+	long prompt_index;
+};
+
+struct batch {
+	struct queued items[FLUSH_BATCH];
+	size_t n;
+};
+
+static int take_queued(void *ud, const struct outbox_rec *m)
+{
+	struct batch *bt = ud;
+	struct queued *q = &bt->items[bt->n];
+
+	q->id = m->id;
+	q->channel = strdup(m->channel);
+	q->thread = m->thread ? strdup(m->thread) : NULL;
+	q->body = strdup(m->body);
+	q->session_id = m->session_id;
+	q->prompt_index = m->prompt_index;
+	bt->n++;
+	return !q->channel || !q->body || (m->thread && !q->thread) ? BOT_ERR_NOMEM : 0;
+}
+
+static void send_queued(struct bot *b, struct transport *t, const struct queued *q)
+{
+	struct outbox_rec rec = { q->id, t->ops->name, q->channel, q->thread, q->body,
+				  q->session_id, q->prompt_index };
+	struct msg m;
+
+	if (msg_from_json(q->body, &m) != 0) {
+		/* Only this program writes the outbox; a bad row is a bug, never retried. */
+		log_err("bot", "queued message %lld is unreadable; dropped", (long long)q->id);
+		bot_sent(b, q->id, NULL);
+		return;
+	}
+	if (t->ops->send(t, &rec, &m) != 0)
+		log_warn("bot", "message %lld not sent yet; kept queued", (long long)q->id);
+	msg_free(&m);
+}
+
+void bot_flush(struct bot *b, struct transport *t)
+{
+	struct batch bt;
+	size_t sent_before;
+	int result;
+
+	/* Another batch only while every message of the last one was delivered at once
+	 * (the console); asynchronous transports call bot_flush() again when they can. */
+	do {
+		bt.n = 0;
+		sent_before = b->sent_count;
+		result = store_outbox_each_pending(b->store, t->ops->name, FLUSH_BATCH, take_queued, &bt);
+		for (size_t i = 0; i < bt.n; i++) {
+			if (!result)
+				send_queued(b, t, &bt.items[i]);
+			free(bt.items[i].channel);
+			free(bt.items[i].thread);
+			free(bt.items[i].body);
+		}
+	} while (!result && bt.n == FLUSH_BATCH && b->sent_count - sent_before == bt.n);
+	if (result)
+		log_err("bot", "reading the outbox failed: %s", bot_strerror(result));
+}
+
+void bot_sent(struct bot *b, int64_t outbox_id, const char *ref)
+{
+	int result = store_outbox_mark_sent(b->store, outbox_id, ref, (int64_t)clock_now());
+
+	b->sent_count++;
+	if (result)
+		log_err("bot", "message %lld was sent but could not be marked so: %s",
+			(long long)outbox_id, bot_strerror(result));
+}

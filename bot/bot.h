@@ -1,0 +1,61 @@
+/* bot.h - the daemon: one libuv loop, the store, the templates, the handlers and the
+ * transports that feed them. */
+#ifndef WORKSHOPBOT_BOT_H
+#define WORKSHOPBOT_BOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bot/config.h"
+#include "bot/event.h"
+#include "bot/store.h"
+#include "bot/transport.h"
+#include "handlers/workshop.h"
+#include "prompts/template.h"
+
+#define BOT_MAX_TRANSPORTS 4
+
+struct bot {
+	uv_loop_t loop;
+	const struct config *cfg;
+	struct store *store;
+	const struct template_set *templates;
+	struct workshop ws;
+	struct transport *transports[BOT_MAX_TRANSPORTS];
+	size_t n_transports;
+	uv_signal_t sigint;
+	uv_signal_t sigterm;
+	bool stopping;
+	int exit_code;
+	size_t sent_count;    /* messages marked sent so far; lets a flush see progress */
+};
+
+/* Sets up the loop and signal handling around an open store and loaded templates
+ * (borrowed; they must outlive the bot). Returns 0 or a BOT_ERR_* code. */
+int bot_init(struct bot *b, const struct config *cfg, struct store *store,
+	     const struct template_set *templates);
+
+/* Adds a transport (the bot frees it in bot_close()). */
+int bot_add_transport(struct bot *b, struct transport *t);
+
+/* Starts every transport and runs the loop until bot_stop(). Returns the exit code. */
+int bot_run(struct bot *b);
+
+/* Asks every transport to stop; the loop ends when their handles are closed. */
+void bot_stop(struct bot *b, int exit_code);
+
+/* Frees the transports and closes the loop. */
+void bot_close(struct bot *b);
+
+/* A transport received an event: handle it in one transaction, then send what it
+ * queued. Returns 0 when its effects are committed. */
+int bot_event(struct bot *b, struct transport *t, const struct event *ev);
+
+/* Sends the transport's queued messages. */
+void bot_flush(struct bot *b, struct transport *t);
+
+/* A message from the outbox was delivered; ref is the transport's id for it. */
+void bot_sent(struct bot *b, int64_t outbox_id, const char *ref);
+
+#endif

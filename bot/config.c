@@ -1,0 +1,773 @@
+/* config.c - the config file: one table of keys, a bounded line parser, cross-field checks.
+ *
+ * The whole file is read (at most CONFIG_MAX_FILE bytes), then taken line by line: each
+ * line is checked for length, NUL and control bytes and UTF-8 before it is parsed with
+ * helpers that advance a pointer through [p, end). Every key lives in keys[] below; the
+ * parser, the defaults, the error messages and config_free() are all driven by it. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "tz.h"
+
+#define CONFIG_MAX_FILE (1024 * 1024)  /* bytes in the whole file */
+#define CONFIG_MAX_LINE 4096           /* bytes in one line, without its line ending */
+#define CONFIG_QUOTE_MAX 80            /* bytes of the offending line quoted in an error */
+#define CONFIG_ECHO_MAX 64             /* bytes of a name or value echoed in an error */
+
+enum cfg_type {
+	CFG_STRING,     /* any text */
+	CFG_PATH,       /* a file or directory path */
+	CFG_TIMEZONE,   /* an IANA zone name, checked with tz_valid() */
+	CFG_LOG_LEVEL,  /* error | warn | info | debug, via log_level_parse() */
+	CFG_LIST,       /* comma-separated items, each trimmed; empty items ignored */
+};
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	enum cfg_type type;
+	size_t min_len, max_len;  /* bytes of the value; of each item for CFG_LIST */
+	const char *def;          /* the default, in the file's syntax */
+	const char *expect;       /* what a good value looks like, for error messages */
+	size_t offset;            /* of the field in struct config */
+	size_t count_offset;      /* CFG_LIST only: of its size_t item count */
+};
+
+#define FIELD(f) offsetof(struct config, f)
+
+/* The one declaration of every key. The section order here is the order in messages. */
+static const struct cfg_key keys[] = {
+	{ "workshopbot", "database", CFG_PATH, 1, 4095, "workshopbot.db",
+	  "a file path", FIELD(database), 0 },
+	{ "workshopbot", "templates", CFG_PATH, 1, 4095, "prompts",
+	  "a directory path", FIELD(templates_dir), 0 },
+	{ "workshopbot", "template", CFG_STRING, 1, 64, "community-engagement",
+	  "a template id such as community-engagement", FIELD(default_template), 0 },
+	{ "workshopbot", "timezone", CFG_TIMEZONE, 1, 64, "UTC",
+	  "an IANA time zone such as UTC or Europe/Berlin", FIELD(timezone), 0 },
+	{ "workshopbot", "log_level", CFG_LOG_LEVEL, 1, 64, "info",
+	  "one of error, warn, info, debug", FIELD(log_level), 0 },
+	{ "workshopbot", "admins", CFG_LIST, 1, 255, "",
+	  "comma-separated user names or ids", FIELD(admins), FIELD(n_admins) },
+	{ "console", "user", CFG_STRING, 0, 255, "",
+	  "a user name, or nothing for the OS user", FIELD(console_user), 0 },
+};
+
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+/* ---- fields, reached through the table ---- */
+
+static void *field(struct config *cfg, size_t offset)
+{
+	return (char *)cfg + offset;
+}
+
+static void list_free(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+static void key_clear(struct config *cfg, const struct cfg_key *k)
+{
+	switch (k->type) {
+	case CFG_STRING:
+	case CFG_PATH:
+	case CFG_TIMEZONE: {
+		char **s = field(cfg, k->offset);
+		free(*s);
+		*s = NULL;
+		break;
+	}
+	case CFG_LIST: {
+		char ***items = field(cfg, k->offset);
+		size_t *n = field(cfg, k->count_offset);
+		list_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+		break;
+	}
+	case CFG_LOG_LEVEL:
+		break;
+	}
+}
+
+/* ---- small bounded helpers over [p, end) ---- */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.';
+}
+
+static void skip_blank(const char **p, const char *end)
+{
+	while (*p < end && is_blank(**p))
+		(*p)++;
+}
+
+static void trim_end(const char *start, const char **end)
+{
+	while (*end > start && is_blank((*end)[-1]))
+		(*end)--;
+}
+
+/* True at the end of the line, or at a '#' that follows white space (a trailing comment). */
+static bool at_end_or_comment(const char *p, const char *line, const char *end)
+{
+	return p == end || (*p == '#' && p > line && is_blank(p[-1]));
+}
+
+/* A length for "%.*s" that echoes at most CONFIG_ECHO_MAX bytes of user input. */
+static int echo_len(size_t len)
+{
+	return (int)(len < CONFIG_ECHO_MAX ? len : CONFIG_ECHO_MAX);
+}
+
+static bool mem_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if the bytes there are not one:
+ * truncated, overlong, a surrogate, or above U+10FFFF. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, avail = (size_t)(end - p);
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		n = 2;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		n = 3;
+		if (p[0] == 0xE0)
+			lo = 0xA0;
+		else if (p[0] == 0xED)
+			hi = 0x9F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		n = 4;
+		if (p[0] == 0xF0)
+			lo = 0x90;
+		else if (p[0] == 0xF4)
+			hi = 0x8F;
+	} else {
+		return 0;
+	}
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	}
+	return n;
+}
+
+/* ---- the parser ---- */
+
+struct parser {
+	const char *path;
+	struct config *cfg;
+	const char *section;          /* current section, a string from keys[]; NULL before any */
+	unsigned line_no;
+	const char *line;             /* the current line, for quoting in errors */
+	size_t line_len;
+	unsigned set_on[N_KEYS];      /* line that set each key, 0 if not set yet */
+	char value[CONFIG_MAX_LINE + 1];
+	char *err;
+	size_t errlen;
+};
+
+/* Renders [s, s+len) for an error: trimmed, control bytes and invalid UTF-8 as \xNN,
+ * at most CONFIG_QUOTE_MAX bytes, ending in "..." when cut. out has QUOTE_MAX+1 bytes. */
+static void quote_line(const char *s, size_t len, char *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	size_t used = 0, cut = 0;
+
+	while (p < end && is_blank((char)*p))
+		p++;
+	while (end > p && is_blank((char)end[-1]))
+		end--;
+	while (p < end) {
+		char piece[5];
+		size_t n = utf8_len(p, end);
+		size_t plen;
+
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7F))) {
+			snprintf(piece, sizeof piece, "\\x%02x", *p);
+			plen = 4;
+			n = 1;
+		} else {
+			memcpy(piece, p, n);
+			plen = n;
+		}
+		if (used + plen > CONFIG_QUOTE_MAX) {
+			memcpy(out + cut, "...", 3);
+			used = cut + 3;
+			break;
+		}
+		memcpy(out + used, piece, plen);
+		used += plen;
+		p += n;
+		if (used <= CONFIG_QUOTE_MAX - 3)
+			cut = used;
+	}
+	out[used] = '\0';
+}
+
+static int line_fail(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Writes "FILE:LINE: problem >>> 'line'" and returns BOT_ERR_CONFIG. */
+static int line_fail(struct parser *ps, const char *fmt, ...)
+{
+	char problem[BOT_ERRMSG_MAX];
+	char quote[CONFIG_QUOTE_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof problem, fmt, ap);
+	va_end(ap);
+	quote_line(ps->line, ps->line_len, quote);
+	return bot_fail(ps->err, ps->errlen, BOT_ERR_CONFIG, "%s:%u: %s >>> '%s'",
+			ps->path, ps->line_no, problem, quote);
+}
+
+/* The table's spelling of a section name, or NULL if no key lives there. */
+static const char *section_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (mem_is(name, len, keys[i].section))
+			return keys[i].section;
+	}
+	return NULL;
+}
+
+/* Index of the key name in section, or -1. section NULL: in any section. */
+static long key_find(const char *section, const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if ((!section || strcmp(keys[i].section, section) == 0) &&
+		    mem_is(name, len, keys[i].name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* "[workshopbot], [console]": every section, in table order. */
+static void sections_expected(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (i > 0 && strcmp(keys[i - 1].section, keys[i].section) == 0)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s[%s]", used ? ", " : "",
+				 keys[i].section);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+}
+
+/* "one of database, templates, ..." or, for a section with one key, its name. */
+static void keys_expected(const char *section, char *buf, size_t len)
+{
+	size_t used = 0, count = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < N_KEYS; i++)
+		count += strcmp(keys[i].section, section) == 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s",
+				 first ? (count > 1 ? "one of " : "") : ", ", keys[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+		first = false;
+	}
+}
+
+/* Splits [v, v+len) at commas into *out; items are trimmed and empty ones dropped.
+ * Returns 0, BOT_ERR_NOMEM, or BOT_ERR_CONFIG with a phrase in why. */
+static int list_parse(const struct cfg_key *k, const char *v, size_t len, char ***out,
+		      size_t *n_out, char *why, size_t whylen)
+{
+	const char *p = v, *end = v + len;
+	char **items = NULL;
+	size_t n = 0, cap = 1;
+	int result = 0;
+
+	for (const char *q = v; q < end; q++)
+		cap += *q == ',';
+	items = calloc(cap, sizeof *items);
+	if (!items)
+		return BOT_ERR_NOMEM;
+	for (;;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end;
+		const char *item_end = stop;
+
+		skip_blank(&p, stop);
+		trim_end(p, &item_end);
+		if (item_end > p) {
+			size_t ilen = (size_t)(item_end - p);
+			if (ilen > k->max_len) {
+				result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+						  "an item of %s is too long (%zu bytes; expected at most %zu)",
+						  k->name, ilen, k->max_len);
+				goto out;
+			}
+			items[n] = strndup(p, ilen);
+			if (!items[n]) {
+				result = BOT_ERR_NOMEM;
+				goto out;
+			}
+			n++;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (n == 0) {
+		free(items);
+		items = NULL;
+	}
+	*out = items;
+	*n_out = n;
+	items = NULL;
+	n = 0;
+out:
+	list_free(items, n);
+	return result;
+}
+
+/* Sets k's field in cfg from [v, v+len). With check set, the value is validated first
+ * (defaults are not). Returns 0, BOT_ERR_NOMEM, or BOT_ERR_CONFIG with a phrase in why. */
+static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, size_t len,
+		   bool check, char *why, size_t whylen)
+{
+	char *s = NULL;
+	int result = 0;
+
+	if (check && k->type != CFG_LIST && len < k->min_len) {
+		result = bot_fail(why, whylen, BOT_ERR_CONFIG, "empty value for %s; expected %s",
+				  k->name, k->expect);
+		goto out;
+	}
+	if (check && k->type != CFG_LIST && len > k->max_len) {
+		result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+				  "value for %s is too long (%zu bytes; expected at most %zu)",
+				  k->name, len, k->max_len);
+		goto out;
+	}
+	if (k->type == CFG_LIST) {
+		char **items = NULL;
+		size_t n = 0;
+
+		result = list_parse(k, v, len, &items, &n, why, whylen);
+		if (result)
+			goto out;
+		key_clear(cfg, k);
+		*(char ***)field(cfg, k->offset) = items;
+		*(size_t *)field(cfg, k->count_offset) = n;
+		goto out;
+	}
+	s = strndup(v, len);
+	if (!s) {
+		result = BOT_ERR_NOMEM;
+		goto out;
+	}
+	if (k->type == CFG_LOG_LEVEL) {
+		enum log_level level;
+		if (log_level_parse(s, &level) != 0) {
+			result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+					  "bad value '%.*s' for %s; expected %s",
+					  CONFIG_ECHO_MAX, s, k->name, k->expect);
+			goto out;
+		}
+		*(enum log_level *)field(cfg, k->offset) = level;
+		goto out;
+	}
+	if (check && k->type == CFG_TIMEZONE && !tz_valid(s)) {
+		result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+				  "bad value '%.*s' for %s; expected %s",
+				  CONFIG_ECHO_MAX, s, k->name, k->expect);
+		goto out;
+	}
+	key_clear(cfg, k);
+	*(char **)field(cfg, k->offset) = s;
+	s = NULL;
+out:
+	free(s);
+	if (result == BOT_ERR_NOMEM)
+		bot_fail(why, whylen, result, "out of memory");
+	return result;
+}
+
+static int parse_section(struct parser *ps, const char *p, const char *end)
+{
+	const char *close = memchr(p, ']', (size_t)(end - p));
+	const char *name = p, *name_end, *rest, *section;
+	char expected[128];
+
+	sections_expected(expected, sizeof expected);
+	if (!close)
+		return line_fail(ps, "missing ']' after the section name; expected one of %s",
+				 expected);
+	name_end = close;
+	skip_blank(&name, close);
+	trim_end(name, &name_end);
+	rest = close + 1;
+	skip_blank(&rest, end);
+	if (!at_end_or_comment(rest, ps->line, end))
+		return line_fail(ps, "unexpected text after ']'; expected the end of the line "
+				 "or a ' # comment'");
+	section = section_find(name, (size_t)(name_end - name));
+	if (!section)
+		return line_fail(ps, "unknown section '[%.*s]'; expected one of %s",
+				 echo_len((size_t)(name_end - name)), name, expected);
+	ps->section = section;
+	return 0;
+}
+
+/* Reads the value after '=' into ps->value: quoted ("..." with \" and \\) or bare (up to a
+ * ' #' comment, trimmed). Sets *len. */
+static int parse_value(struct parser *ps, const char *p, const char *end, size_t *len)
+{
+	size_t n = 0;
+
+	skip_blank(&p, end);
+	if (p < end && *p == '"') {
+		const char *after;
+
+		p++;
+		for (;;) {
+			if (p == end)
+				return line_fail(ps, "unterminated quote; expected a closing '\"'");
+			char c = *p++;
+			if (c == '"')
+				break;
+			if (c == '\\') {
+				if (p == end)
+					return line_fail(ps, "unterminated quote; expected a closing '\"'");
+				if (*p != '"' && *p != '\\') {
+					if (*p > 0x20 && *p < 0x7F)
+						return line_fail(ps, "unknown escape '\\%c' in a quoted value; "
+								 "expected \\\" or \\\\", *p);
+					return line_fail(ps, "unknown escape in a quoted value; "
+							 "expected \\\" or \\\\");
+				}
+				c = *p++;
+			}
+			ps->value[n++] = c;
+		}
+		after = p;
+		skip_blank(&p, end);
+		if (p != end && !(*p == '#' && p > after))
+			return line_fail(ps, "unexpected text after the closing quote; expected the "
+					 "end of the line or a ' # comment'");
+	} else {
+		const char *v = p, *v_end;
+
+		while (p < end && !(*p == '#' && is_blank(p[-1])))
+			p++;
+		v_end = p;
+		trim_end(v, &v_end);
+		n = (size_t)(v_end - v);
+		memcpy(ps->value, v, n);
+	}
+	ps->value[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static int parse_assignment(struct parser *ps, const char *p, const char *end)
+{
+	const char *name = p;
+	size_t name_len, value_len = 0;
+	int echo, result;
+	long idx;
+	char why[BOT_ERRMSG_MAX];
+
+	while (p < end && is_key_char(*p))
+		p++;
+	name_len = (size_t)(p - name);
+	echo = echo_len(name_len);
+	if (name_len == 0)
+		return line_fail(ps, "expected a key name, a [section] header or a # comment");
+	skip_blank(&p, end);
+	if (p == end || *p != '=')
+		return line_fail(ps, "missing '=' after key '%.*s'; expected key = value",
+				 echo, name);
+	p++;
+	if (!ps->section) {
+		idx = key_find(NULL, name, name_len);
+		if (idx >= 0)
+			return line_fail(ps, "key '%.*s' is outside any section; expected a [%s] "
+					 "header before it", echo, name, keys[idx].section);
+		return line_fail(ps, "key '%.*s' is outside any section (and unknown); expected "
+				 "a [section] header before it", echo, name);
+	}
+	idx = key_find(ps->section, name, name_len);
+	if (idx < 0) {
+		char expected[256];
+		long elsewhere = key_find(NULL, name, name_len);
+
+		keys_expected(ps->section, expected, sizeof expected);
+		if (elsewhere >= 0)
+			return line_fail(ps, "unknown key '%.*s' in [%s]; expected %s ('%.*s' "
+					 "belongs in [%s])", echo, name, ps->section, expected,
+					 echo, name, keys[elsewhere].section);
+		return line_fail(ps, "unknown key '%.*s' in [%s]; expected %s",
+				 echo, name, ps->section, expected);
+	}
+	if (ps->set_on[idx])
+		return line_fail(ps, "duplicate key '%s' in [%s] (first set on line %u)",
+				 keys[idx].name, keys[idx].section, ps->set_on[idx]);
+	result = parse_value(ps, p, end, &value_len);
+	if (result)
+		return result;
+	result = key_set(ps->cfg, &keys[idx], ps->value, value_len, true, why, sizeof why);
+	if (result == BOT_ERR_CONFIG)
+		return line_fail(ps, "%s", why);
+	if (result)
+		return bot_fail(ps->err, ps->errlen, result, "%s:%u: %s", ps->path, ps->line_no,
+				why);
+	ps->set_on[idx] = ps->line_no;
+	return 0;
+}
+
+/* Checks the bytes of the current line: no NUL or control bytes (tab is fine), UTF-8. */
+static int check_line_bytes(struct parser *ps)
+{
+	const unsigned char *p = (const unsigned char *)ps->line;
+	const unsigned char *end = p + ps->line_len;
+
+	while (p < end) {
+		size_t column = (size_t)(p - (const unsigned char *)ps->line) + 1;
+		size_t n;
+
+		if (*p == '\0')
+			return line_fail(ps, "NUL byte at column %zu", column);
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+			return line_fail(ps, "control character 0x%02x at column %zu", *p, column);
+		n = utf8_len(p, end);
+		if (n == 0)
+			return line_fail(ps, "invalid UTF-8 at column %zu", column);
+		p += n;
+	}
+	return 0;
+}
+
+/* One checked line: blank, a whole-line comment, a [section] header or key = value. */
+static int parse_line(struct parser *ps)
+{
+	const char *p = ps->line, *end = ps->line + ps->line_len;
+
+	skip_blank(&p, end);
+	if (p == end || *p == '#')
+		return 0;
+	if (*p == '[')
+		return parse_section(ps, p + 1, end);
+	return parse_assignment(ps, p, end);
+}
+
+static int parse_text(struct parser *ps, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int result = 0;
+
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;  /* a UTF-8 byte order mark, as some editors write */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+
+		ps->line_no++;
+		ps->line = p;
+		ps->line_len = (size_t)(line_end - p);
+		if (ps->line_len > 0 && line_end[-1] == '\r')
+			ps->line_len--;  /* CRLF line ending */
+		if (ps->line_len > CONFIG_MAX_LINE) {
+			result = line_fail(ps, "line is longer than %d bytes", CONFIG_MAX_LINE);
+			break;
+		}
+		result = check_line_bytes(ps);
+		if (result)
+			break;
+		result = parse_line(ps);
+		if (result)
+			break;
+		p = nl ? nl + 1 : end;
+	}
+	return result;
+}
+
+/* Reads the whole file into *out (NUL-terminated, caller frees), at most CONFIG_MAX_FILE. */
+static int read_file(const char *path, char **out, size_t *out_len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 4096;
+	int result = 0;
+
+	if (!f)
+		return bot_fail(err, errlen, BOT_ERR_IO, "%s: cannot open: %s", path,
+				strerror(errno));
+	for (;;) {
+		if (len == cap || !buf) {
+			char *bigger;
+
+			if (buf)
+				cap = cap * 2 > CONFIG_MAX_FILE + 1 ? CONFIG_MAX_FILE + 1 : cap * 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger) {
+				result = bot_fail(err, errlen, BOT_ERR_NOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = bigger;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (len > CONFIG_MAX_FILE) {
+			result = bot_fail(err, errlen, BOT_ERR_CONFIG,
+					  "%s: file is larger than 1 MiB (%d bytes); expected a "
+					  "smaller config file", path, CONFIG_MAX_FILE);
+			goto out;
+		}
+		if (got == 0 || len < cap) {
+			if (ferror(f)) {
+				result = bot_fail(err, errlen, BOT_ERR_IO, "%s: cannot read: %s",
+						  path, strerror(errno));
+				goto out;
+			}
+			if (feof(f))
+				break;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	fclose(f);
+	return result;
+}
+
+static int config_defaults(struct config *cfg, char *err, size_t errlen)
+{
+	char why[BOT_ERRMSG_MAX];
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		int result = key_set(cfg, &keys[i], keys[i].def, strlen(keys[i].def), false,
+				     why, sizeof why);
+		if (result)
+			return bot_fail(err, errlen, result, "default for %s: %s", keys[i].name,
+					why);
+	}
+	return 0;
+}
+
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	struct parser *ps = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int result;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (err && errlen)
+		err[0] = '\0';
+	result = config_defaults(cfg, err, errlen);
+	if (result || !path)
+		goto out;
+	result = read_file(path, &text, &len, err, errlen);
+	if (result)
+		goto out;
+	ps = calloc(1, sizeof *ps);
+	if (!ps) {
+		result = bot_fail(err, errlen, BOT_ERR_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	ps->path = path;
+	ps->cfg = cfg;
+	ps->err = err;
+	ps->errlen = errlen;
+	result = parse_text(ps, text, len);
+out:
+	free(ps);
+	free(text);
+	return result;
+}
+
+int config_check(const struct config *cfg, char *err, size_t errlen)
+{
+	struct stat st;
+	DIR *dir;
+
+	if (!cfg->timezone || !tz_valid(cfg->timezone))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[workshopbot] timezone '%.*s' is not a known time zone; expected "
+				"an IANA time zone such as UTC or Europe/Berlin",
+				CONFIG_ECHO_MAX, cfg->timezone ? cfg->timezone : "");
+	if (!cfg->templates_dir || stat(cfg->templates_dir, &st) != 0)
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[workshopbot] templates '%s': %s; expected a directory of "
+				"*.json templates", cfg->templates_dir ? cfg->templates_dir : "",
+				cfg->templates_dir ? strerror(errno) : "not set");
+	if (!S_ISDIR(st.st_mode))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[workshopbot] templates '%s' is not a directory; expected a "
+				"directory of *.json templates", cfg->templates_dir);
+	dir = opendir(cfg->templates_dir);
+	if (!dir)
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[workshopbot] templates '%s': cannot read: %s",
+				cfg->templates_dir, strerror(errno));
+	closedir(dir);
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < N_KEYS; i++)
+		key_clear(cfg, &keys[i]);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+int config_is_admin(const struct config *cfg, const char *user)
+{
+	if (!cfg || !user || !cfg->admins)
+		return 0;
+	for (size_t i = 0; i < cfg->n_admins; i++) {
+		if (cfg->admins[i] && strcmp(cfg->admins[i], user) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,345 @@
+#define _DEFAULT_SOURCE /* flock */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "store_schema.h"
+
+#define STMT_CACHE_MAX 96
+
+struct cached_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct store {
+	sqlite3 *db;
+	int lock_fd;     /* writer: the flock'd fd, closed only after sqlite3_close */
+	char *path;
+	struct cached_stmt stmts[STMT_CACHE_MAX];
+	size_t n_stmts;
+};
+
+static int map_sqlite_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return BOT_ERR_DB_LOCKED;
+	case SQLITE_READONLY:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM: return BOT_ERR_DB_READONLY;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT: return BOT_ERR_DB_NOTADB;
+	default: return BOT_ERR_DB;
+	}
+}
+
+static int fail_sqlite(struct store *s, int rc, char *err, size_t errlen, const char *what)
+{
+	int code = map_sqlite_err(rc);
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	const char *hint = "";
+
+	if (code == BOT_ERR_DB_NOTADB)
+		hint = " (is this the right --db file?)";
+	else if (code == BOT_ERR_DB_READONLY)
+		hint = " (check the file's permissions and free disk space)";
+	return bot_fail(err, errlen, code, "database %s: %s: %s%s", s->path, what, msg, hint);
+}
+
+/* Runs SQL that returns no rows; used for pragmas and migrations only. */
+static int exec_sql(struct store *s, const char *sql, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail_sqlite(s, rc, err, errlen, what);
+	return 0;
+}
+
+int store_schema_latest(void)
+{
+	return (int)store_schema_count();
+}
+
+int store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+int store_migrate_to(struct store *s, int version, char *err, size_t errlen)
+{
+	int current = store_schema_version(s);
+	char sql[64];
+	int result;
+
+	if (current < 0)
+		return fail_sqlite(s, sqlite3_errcode(s->db), err, errlen, "reading the schema version");
+	for (int v = current; v < version; v++) {
+		result = exec_sql(s, "BEGIN IMMEDIATE", err, errlen, "starting a migration");
+		if (result)
+			return result;
+		result = exec_sql(s, store_schema_migration((size_t)v), err, errlen, "migrating");
+		if (!result) {
+			snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+			result = exec_sql(s, sql, err, errlen, "migrating");
+		}
+		if (!result)
+			result = exec_sql(s, "COMMIT", err, errlen, "committing a migration");
+		if (result) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return result;
+		}
+		log_info("store", "database %s migrated to schema version %d", s->path, v + 1);
+	}
+	return 0;
+}
+
+/* Creates the file with mode 0600 if needed and takes the writer's exclusive lock. */
+static int lock_writer(struct store *s, char *err, size_t errlen)
+{
+	s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0) {
+		int code = (errno == EACCES || errno == EROFS || errno == EPERM)
+				   ? BOT_ERR_DB_READONLY : BOT_ERR_IO;
+		return bot_fail(err, errlen, code, "database %s: cannot open for writing: %s",
+				s->path, strerror(errno));
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			return bot_fail(err, errlen, BOT_ERR_DB_LOCKED,
+					"database %s is in use by another workshopbot process "
+					"(stop it, or use another --db)", s->path);
+		return bot_fail(err, errlen, BOT_ERR_IO, "database %s: cannot lock: %s",
+				s->path, strerror(errno));
+	}
+	return 0;
+}
+
+static int open_connection(struct store *s, enum store_mode mode, char *err, size_t errlen)
+{
+	int flags = mode == STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					 : SQLITE_OPEN_READONLY;
+	int rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	int result;
+
+	if (rc != SQLITE_OK)
+		return fail_sqlite(s, rc, err, errlen, "cannot open");
+	sqlite3_extended_result_codes(s->db, 1);
+	if (mode == STORE_WRITER && sqlite3_db_readonly(s->db, "main") == 1)
+		return bot_fail(err, errlen, BOT_ERR_DB_READONLY,
+				"database %s is read-only (check the file's permissions)", s->path);
+	sqlite3_busy_timeout(s->db, mode == STORE_WRITER ? 100 : 2000);
+	/* The first read of the file: "not a database" shows up here. */
+	result = exec_sql(s, "PRAGMA foreign_keys = ON", err, errlen, "cannot configure");
+	if (!result && store_schema_version(s) < 0)
+		result = fail_sqlite(s, sqlite3_errcode(s->db), err, errlen, "cannot read");
+	if (!result && mode == STORE_WRITER)
+		result = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+				  err, errlen, "cannot configure");
+	return result;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **out,
+	       char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof *s);
+	struct stat sb;
+	int result = 0;
+	int version;
+
+	*out = NULL;
+	if (!s)
+		return bot_fail(err, errlen, BOT_ERR_NOMEM, "out of memory");
+	s->lock_fd = -1;
+	s->path = strdup(path);
+	if (!s->path) {
+		result = bot_fail(err, errlen, BOT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mode == STORE_READER && stat(path, &sb) != 0) {
+		result = bot_fail(err, errlen, BOT_ERR_NOT_FOUND, "database %s: %s", path,
+				  strerror(errno));
+		goto out;
+	}
+	if (mode == STORE_WRITER) {
+		result = lock_writer(s, err, errlen);
+		if (result)
+			goto out;
+	}
+	result = open_connection(s, mode, err, errlen);
+	if (result)
+		goto out;
+
+	version = store_schema_version(s);
+	if (version > store_schema_latest()) {
+		result = bot_fail(err, errlen, BOT_ERR_DB_NEWER,
+				  "database %s has schema version %d, newer than this workshopbot "
+				  "knows (%d): upgrade workshopbot", path, version,
+				  store_schema_latest());
+		goto out;
+	}
+	if (mode == STORE_WRITER)
+		result = store_migrate_to(s, store_schema_latest(), err, errlen);
+	else if (version < store_schema_latest())
+		result = bot_fail(err, errlen, BOT_ERR_DB_NEWER,
+				  "database %s has schema version %d; run workshopbot on it once "
+				  "to upgrade it to %d", path, version, store_schema_latest());
+out:
+	if (result) {
+		store_close(s);
+		return result;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_stmts; i++)
+		sqlite3_finalize(s->stmts[i].st);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_warn("store", "closing %s: %s", s->path, sqlite3_errmsg(s->db));
+	/* Only now: closing any fd of the file would drop SQLite's own POSIX locks. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->path);
+	free(s);
+}
+
+static int tx_exec(struct store *s, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_err("store", "%s: %s", sql, sqlite3_errmsg(s->db));
+		return map_sqlite_err(rc) == BOT_ERR_DB_READONLY ? BOT_ERR_DB_READONLY : BOT_ERR_DB;
+	}
+	return 0;
+}
+
+int store_begin(struct store *s)
+{
+	return tx_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	int result = tx_exec(s, "COMMIT");
+	if (result)
+		store_rollback(s);
+	return result;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	for (size_t i = 0; i < s->n_stmts; i++) {
+		if (s->stmts[i].sql == sql) {
+			st = s->stmts[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_err("store", "prepare failed: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	if (s->n_stmts < STMT_CACHE_MAX) {
+		s->stmts[s->n_stmts].sql = sql;
+		s->stmts[s->n_stmts].st = st;
+		s->n_stmts++;
+	} else {
+		/* A bug, not an input problem: raise STMT_CACHE_MAX. */
+		log_err("store", "statement cache full");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int store_step_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (!st)
+		return BOT_ERR_DB;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_err("store", "write failed: %s", sqlite3_errmsg(s->db));
+		return map_sqlite_err(rc) == BOT_ERR_DB_READONLY ? BOT_ERR_DB_READONLY : BOT_ERR_DB;
+	}
+	return 0;
+}
+
+const char *store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int64_t store_last_id(struct store *s)
+{
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+void store_col_copy(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	snprintf(buf, len, "%s", v ? (const char *)v : "");
+}
+
+char *store_col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	return v ? strdup((const char *)v) : NULL;
+}
+
+int store_each_row(struct store *s, sqlite3_stmt *st,
+		   int (*row)(void *ud, sqlite3_stmt *st), void *ud)
+{
+	int rc = SQLITE_DONE, result = 0;
+
+	if (!st)
+		return BOT_ERR_DB;
+	while (!result && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		result = row(ud, st);
+	if (!result && rc != SQLITE_DONE) {
+		log_err("store", "query failed: %s", sqlite3_errmsg(s->db));
+		result = BOT_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return result;
+}

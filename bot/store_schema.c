@@ -1,0 +1,96 @@
+#include "store_schema.h"
+
+/* Never edit a migration that has shipped: add a new one at the end. Times are Unix
+ * seconds (UTC); due dates are civil dates YYYY-MM-DD in the session's time zone. */
+static const char *const migrations[] = {
+	/* 1: sessions, their prompts and members, answers with history, action items, and
+	 * the outbox of messages to send. */
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  transport TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  template_id TEXT NOT NULL,"
+	"  facilitator TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('active', 'paused', 'ended')),"
+	"  prompt_index INTEGER NOT NULL,"
+	"  timezone TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER"
+	");"
+	"CREATE INDEX sessions_by_channel ON sessions (transport, channel, state);"
+	"CREATE TABLE session_prompts ("
+	"  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+	"  prompt_index INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'skipped')),"
+	"  opened_at INTEGER NOT NULL,"
+	"  closed_at INTEGER,"
+	"  remote_ref TEXT,"
+	"  PRIMARY KEY (session_id, prompt_index)"
+	");"
+	"CREATE TABLE members ("
+	"  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+	"  user_id TEXT NOT NULL,"
+	"  display_name TEXT NOT NULL,"
+	"  joined_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (session_id, user_id)"
+	");"
+	"CREATE TABLE answers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+	"  prompt_id TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  choices TEXT,"
+	"  source_ref TEXT,"
+	"  withdrawn INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (session_id, prompt_id, user_id)"
+	");"
+	"CREATE TABLE answer_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  answer_id INTEGER NOT NULL REFERENCES answers (id),"
+	"  text TEXT NOT NULL,"
+	"  choices TEXT,"
+	"  reason TEXT NOT NULL CHECK (reason IN ('replaced', 'retracted')),"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX answer_history_by_answer ON answer_history (answer_id);"
+	"CREATE TABLE action_items ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+	"  text TEXT NOT NULL,"
+	"  owner TEXT,"
+	"  due_date TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('open', 'done')),"
+	"  created_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  done_at INTEGER"
+	");"
+	"CREATE INDEX action_items_by_session ON action_items (session_id, status);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  transport TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  thread TEXT,"
+	"  body TEXT NOT NULL,"
+	"  session_id INTEGER,"
+	"  prompt_index INTEGER,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  remote_ref TEXT"
+	");"
+	"CREATE INDEX outbox_pending ON outbox (transport, state, id);",
+};
+
+size_t store_schema_count(void)
+{
+	return sizeof migrations / sizeof migrations[0];
+}
+
+const char *store_schema_migration(size_t i)
+{
+	return i < store_schema_count() ? migrations[i] : "";
+}

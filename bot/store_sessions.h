@@ -1,0 +1,59 @@
+/* store_sessions.h - sessions, the prompts they have posted, and their members. */
+#ifndef WORKSHOPBOT_STORE_SESSIONS_H
+#define WORKSHOPBOT_STORE_SESSIONS_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+enum session_state { SESSION_ACTIVE, SESSION_PAUSED, SESSION_ENDED };
+
+struct session_rec {
+	int64_t id;
+	char transport[16];
+	char channel[256];
+	char template_id[64];
+	char facilitator[256];
+	enum session_state state;
+	long prompt_index;      /* index in the template's prompts of the open question */
+	char timezone[65];
+	int64_t started_at;
+	int64_t ended_at;       /* 0 while not ended */
+};
+
+const char *session_state_name(enum session_state state);
+
+/* Inserts rec and sets rec->id. Returns 0 or a BOT_ERR_DB* code. */
+int store_session_insert(struct store *s, struct session_rec *rec);
+/* Writes state, prompt_index and ended_at of rec->id. */
+int store_session_update(struct store *s, const struct session_rec *rec);
+/* Each returns 0 and fills *out, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
+int store_session_get(struct store *s, int64_t id, struct session_rec *out);
+/* The session in this channel that has not ended. */
+int store_session_open_in(struct store *s, const char *transport, const char *channel,
+			  struct session_rec *out);
+/* The most recent session in this channel, ended or not. */
+int store_session_latest_in(struct store *s, const char *transport, const char *channel,
+			    struct session_rec *out);
+
+/* Calls fn for every session, oldest first; a non-zero return from fn stops and is
+ * returned. */
+int store_session_each(struct store *s, int (*fn)(void *ud, const struct session_rec *rec),
+		       void *ud);
+
+/* Records that prompt_index was posted (state "open"), or closed/skipped. */
+int store_prompt_set_state(struct store *s, int64_t session_id, long prompt_index,
+			   const char *state, int64_t now);
+/* The state of a prompt in a session into buf ("" if never posted). */
+int store_prompt_state(struct store *s, int64_t session_id, long prompt_index,
+		       char *buf, size_t len);
+
+/* Adds user to the session's members, or refreshes the display name. */
+int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
+		       const char *display_name, int64_t now);
+/* Calls fn for every member in the order they joined. */
+int store_member_each(struct store *s, int64_t session_id,
+		      int (*fn)(void *ud, const char *user_id, const char *display_name),
+		      void *ud);
+
+#endif

@@ -1,0 +1,33 @@
+/* transport.h - a chat transport (console, Slack, Matrix) behind one table of functions.
+ *
+ * A transport turns what it receives into struct event and hands it to bot_event(); it
+ * sends what the outbox gives it and reports delivery with bot_sent(). */
+#ifndef WORKSHOPBOT_TRANSPORT_H
+#define WORKSHOPBOT_TRANSPORT_H
+
+#include "bot/msg.h"
+#include "bot/store_outbox.h"
+
+struct bot;
+struct transport;
+
+struct transport_ops {
+	const char *name;     /* the transport's name in events and the store */
+	/* Starts receiving. Returns 0 or a BOT_ERR_* code (logged by the transport). */
+	int (*start)(struct transport *t);
+	/* Stops receiving and closes every handle; the loop then runs out. Idempotent. */
+	void (*stop)(struct transport *t);
+	/* Sends one queued message. Returns 0 when accepted: the transport then calls
+	 * bot_sent() once delivered (possibly before returning). Non-zero leaves the
+	 * message queued for the next flush. */
+	int (*send)(struct transport *t, const struct outbox_rec *rec, const struct msg *m);
+	/* Frees the transport after stop and after the loop has run out. */
+	void (*free)(struct transport *t);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	struct bot *bot;
+};
+
+#endif

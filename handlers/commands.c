@@ -1,0 +1,124 @@
+#include "handlers/commands.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "handlers/text.h"
+
+struct command {
+	const char *name;
+	const char *alias;
+	bool needs_args;      /* refuse an empty argument with the usage */
+	const char *usage;
+	const char *summary;
+	int (*fn)(struct ctx *c, const char *args);
+};
+
+static int cmd_help(struct ctx *c, const char *args);
+
+static const struct command commands[] = {
+	{ "start", NULL, false, "start [template]", "start a session; you become its facilitator", cmd_start },
+	{ "next", NULL, false, "next", "move to the next question (facilitator)", cmd_next },
+	{ "back", NULL, false, "back", "go back to the previous question (facilitator)", cmd_back },
+	{ "skip", NULL, false, "skip", "skip this question (facilitator)", cmd_skip },
+	{ "pause", NULL, false, "pause", "pause the session (facilitator)", cmd_pause },
+	{ "resume", NULL, false, "resume", "resume a paused session (facilitator)", cmd_resume },
+	{ "status", NULL, false, "status", "the current question and who has answered", cmd_status },
+	{ "who", NULL, false, "who", "who has not answered the current question yet", cmd_who },
+	{ "end", NULL, false, "end", "end the session and sum it up (facilitator)", cmd_end },
+	{ "answer", NULL, true, "answer <text>", "answer the current question", cmd_answer },
+	{ "retract", NULL, false, "retract", "withdraw your answer to the current question", cmd_retract },
+	{ "action", NULL, true, "action <what> [@owner] [by <date>]", "add an action item", cmd_action },
+	{ "actions", NULL, false, "actions [mine|all]", "list action items (open ones by default)", cmd_actions },
+	{ "done", NULL, true, "done <id>", "mark an action item done", cmd_done },
+	{ "reopen", NULL, true, "reopen <id>", "reopen a done action item", cmd_reopen },
+	{ "assign", NULL, true, "assign <id> @owner", "give an action item an owner", cmd_assign },
+	{ "due", NULL, true, "due <id> <date>", "set or change a due date (or `none`)", cmd_due },
+	{ "report", NULL, false, "report [session id]", "the summary: answers, tallies, action items", cmd_report },
+	{ "templates", NULL, false, "templates", "list the installed workshops", cmd_templates },
+	{ "help", NULL, false, "help", "this list", cmd_help },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Longest a command word we echo back in an error. */
+#define ECHO_MAX 40
+
+const char *commands_strip_prefix(const char *text)
+{
+	static const char *const prefixes[] = { "!workshop", "!ws", "/workshop", "/ws",
+						"@workshopbot" };
+	const char *p = text_skip_space(text);
+
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncasecmp(p, prefixes[i], n) == 0 &&
+		    (p[n] == '\0' || isspace((unsigned char)p[n]) || p[n] == ':'))
+			return text_skip_space(p + n + (p[n] == ':'));
+	}
+	return NULL;
+}
+
+static const struct command *find(const char *word, size_t len)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *cmd = &commands[i];
+		if ((strlen(cmd->name) == len && strncasecmp(cmd->name, word, len) == 0) ||
+		    (cmd->alias && strlen(cmd->alias) == len && strncasecmp(cmd->alias, word, len) == 0))
+			return cmd;
+	}
+	return NULL;
+}
+
+static int cmd_help(struct ctx *c, const char *args)
+{
+	struct msg m;
+
+	(void)args;
+	msg_init(&m);
+	msg_bold(&m, "workshopbot commands");
+	msg_text(&m, " (prefix each with !ws, e.g. ");
+	msg_code(&m, "!ws next");
+	msg_text(&m, "):");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		msg_text(&m, "\n  ");
+		msg_code(&m, "%s", commands[i].usage);
+		msg_text(&m, " — %s", commands[i].summary);
+	}
+	msg_text(&m, "\nWhile a question is open, a reply in its thread (in the console: any line "
+		     "that is not a command) is your answer. Dates: 2026-12-15, tomorrow, friday, "
+		     "next tuesday, in 2 weeks, dec 15.");
+	return reply(c, &m);
+}
+
+int commands_run(struct ctx *c, const char *line)
+{
+	const char *p = text_skip_space(line);
+	const char *word = p;
+	const struct command *cmd;
+	const char *args;
+	size_t len;
+
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	len = (size_t)(p - word);
+	if (len == 0)
+		return cmd_help(c, "");
+	cmd = find(word, len);
+	if (!cmd) {
+		struct msg m;
+		msg_init(&m);
+		msg_text(&m, "Unknown command '");
+		text_user_clipped(&m, word, len < ECHO_MAX ? len : ECHO_MAX);
+		msg_text(&m, "'. Try ");
+		msg_code(&m, "!ws help");
+		msg_text(&m, " for the list.");
+		return reply(c, &m);
+	}
+	/* Arguments are kept as typed, but for the spaces after the command word. */
+	args = text_skip_space(p);
+	if (cmd->needs_args && args[0] == '\0')
+		return reply_text(c, "Usage: !ws %s", cmd->usage);
+	return cmd->fn(c, args);
+}

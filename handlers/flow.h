@@ -1,0 +1,26 @@
+/* flow.h - how a session moves through a template: questions are the prompts that take
+ * an answer (every kind but info); info prompts are shown with the question after them. */
+#ifndef WORKSHOPBOT_FLOW_H
+#define WORKSHOPBOT_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bot/msg.h"
+#include "prompts/template.h"
+
+bool flow_is_question(const struct prompt *p);
+
+/* The index of the next question after from (dir 1) or before it (dir -1), or -1.
+ * from may be -1 to find the first question. */
+long flow_step(const struct template *t, long from, int dir);
+
+/* 1-based number of the question at index among all questions; 0 if not a question. */
+size_t flow_number(const struct template *t, long index);
+size_t flow_count(const struct template *t);
+
+/* Appends the post of question index: the info prompts just before it, a heading with
+ * its number and section, its text, its options, and how to answer it. */
+void flow_question_msg(const struct template *t, long index, struct msg *m);
+
+#endif

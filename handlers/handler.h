@@ -1,0 +1,74 @@
+/* handler.h - what the handler modules share: the context of one event, replies, and
+ * the command handlers each module provides. Internal to handlers/. */
+#ifndef WORKSHOPBOT_HANDLER_H
+#define WORKSHOPBOT_HANDLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bot/msg.h"
+#include "bot/store_sessions.h"
+#include "handlers/workshop.h"
+
+/* The context of the event being handled. */
+struct ctx {
+	struct workshop *w;
+	const struct event *ev;
+	int64_t now;
+	bool has_session;              /* an open (not ended) session in this channel */
+	struct session_rec session;    /* valid when has_session */
+	const struct template *tpl;    /* the open session's template, when has_session */
+};
+
+/* Queues msg as a reply in the event's channel (and thread). Frees msg's spans.
+ * Returns 0 or a BOT_ERR_* code. */
+int reply(struct ctx *c, struct msg *m);
+/* Queues a one-line reply built from printf-style text of the bot's own. */
+int reply_text(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queues msg in the channel of session s, as the post of a question when prompt_index is
+ * not -1. Frees msg's spans. */
+int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_index,
+		    struct msg *m);
+
+/* The display name of a session member, into buf (the id when unknown). */
+void member_name(struct ctx *c, int64_t session_id, const char *user_id, char *buf,
+		 size_t len);
+
+/* True if the event's author may pace the open session (its facilitator or an admin);
+ * otherwise queues a polite refusal naming what was refused. */
+bool require_facilitator(struct ctx *c, const char *what);
+/* True if there is an open session; otherwise queues a hint to start one. */
+bool require_session(struct ctx *c);
+
+/* Command handlers: args is the text after the command word, trimmed (never NULL). */
+int cmd_start(struct ctx *c, const char *args);
+int cmd_next(struct ctx *c, const char *args);
+int cmd_back(struct ctx *c, const char *args);
+int cmd_skip(struct ctx *c, const char *args);
+int cmd_pause(struct ctx *c, const char *args);
+int cmd_resume(struct ctx *c, const char *args);
+int cmd_status(struct ctx *c, const char *args);
+int cmd_who(struct ctx *c, const char *args);
+int cmd_end(struct ctx *c, const char *args);
+int cmd_templates(struct ctx *c, const char *args);
+
+int cmd_answer(struct ctx *c, const char *args);
+int cmd_retract(struct ctx *c, const char *args);
+
+int cmd_action(struct ctx *c, const char *args);
+int cmd_actions(struct ctx *c, const char *args);
+int cmd_done(struct ctx *c, const char *args);
+int cmd_reopen(struct ctx *c, const char *args);
+int cmd_assign(struct ctx *c, const char *args);
+int cmd_due(struct ctx *c, const char *args);
+
+int cmd_report(struct ctx *c, const char *args);
+
+/* Records text as the author's answer to the open question (plain lines, thread
+ * replies, `answer`). */
+int answer_current(struct ctx *c, const char *text);
+
+/* Adds an action item from "<what> [@owner] [by <date>]" to session s. */
+int action_add(struct ctx *c, const struct session_rec *s, const char *spec);
+
+#endif

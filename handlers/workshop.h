@@ -1,0 +1,23 @@
+/* workshop.h - the entry point of the handlers: one normalised event in, its effects
+ * (answers, action items, session changes, outgoing messages in the outbox) committed in
+ * one transaction. Handlers know nothing of transports. */
+#ifndef WORKSHOPBOT_WORKSHOP_H
+#define WORKSHOPBOT_WORKSHOP_H
+
+#include "bot/config.h"
+#include "bot/event.h"
+#include "bot/store.h"
+#include "prompts/template.h"
+
+struct workshop {
+	struct store *store;
+	const struct config *cfg;
+	const struct template_set *templates;
+};
+
+/* Handles one event in one transaction. Returns 0 when the event's effects (including
+ * any refusal message) are committed, or a BOT_ERR_DB* code when nothing could be stored
+ * (the transaction is rolled back and the error logged). */
+int workshop_dispatch(struct workshop *w, const struct event *ev);
+
+#endif
