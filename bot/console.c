@@ -189,7 +189,10 @@ static void on_fs_read(uv_fs_t *req)
 static void read_file_chunk(struct console *c)
 {
 	uv_buf_t b = uv_buf_init(c->chunk, sizeof c->chunk);
-	int rc = uv_fs_read(&c->base.bot->loop, &c->fs_req, 0, &b, 1, -1, on_fs_read);
+	int rc;
+
+	c->fs_req.data = c;
+	rc = uv_fs_read(&c->base.bot->loop, &c->fs_req, 0, &b, 1, -1, on_fs_read);
 
 	if (rc) {
 		log_err("console", "reading standard input: %s", uv_strerror(rc));

@@ -269,7 +269,7 @@ static int set_status(struct ctx *c, const char *args, enum action_status status
 
 int cmd_done(struct ctx *c, const char *args)
 {
-	return set_status(c, args, ACTION_DONE, "done <id>", "Done, well done");
+	return set_status(c, args, ACTION_DONE, "done <id>", "Marked done");
 }
 
 int cmd_reopen(struct ctx *c, const char *args)

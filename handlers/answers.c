@@ -73,8 +73,7 @@ static int parse_choices(const struct prompt *p, const char *text, bool *picked,
 			if (!pick_numbers(p, s, n, picked, bad, badlen))
 				return BOT_ERR_INVALID;
 		} else {
-			text_copy_trimmed(part, sizeof part, "");
-			snprintf(part, sizeof part, "%.*s", (int)(n < sizeof part - 1 ? n : sizeof part - 1), s);
+			snprintf(part, sizeof part, "%.*s", (int)(n < sizeof part ? n : sizeof part - 1), s);
 			text_copy_trimmed(part, sizeof part, part);
 			if (part[0]) {
 				idx = template_option_find(p, part);

@@ -153,6 +153,8 @@ static void put_tallies(struct report *r, long head)
 	const struct template *t = r->t;
 	const struct prompt *hp = &t->prompts[head];
 
+	if (r->n_answered == 0)
+		return;
 	msg_text(r->m, "\n  Tally:");
 	for (size_t o = 0; o < hp->n_options; o++) {
 		size_t slot = 0;
@@ -220,7 +222,9 @@ static int put_question(struct report *r, long index)
 	result = store_answer_each(r->st, r->s->id, p->id, print_answer, &ap);
 	if (result)
 		return result;
-	if (!ap.n) {
+	if (p->kind == PROMPT_ACTION_ITEMS) {
+		msg_text(r->m, "\n  (the action items are listed at the end)");
+	} else if (!ap.n) {
 		result = store_prompt_state(r->st, r->s->id, index, state, sizeof state);
 		if (result)
 			return result;

@@ -367,7 +367,8 @@ int cmd_end(struct ctx *c, const char *args)
 		return result;
 	msg_init(&m);
 	msg_bold(&m, "Session #%lld has ended.", (long long)c->session.id);
-	msg_text(&m, " %zu answers and %zu action items are saved. ", n.answers, n.actions);
+	msg_text(&m, " %zu answer%s and %zu action item%s are saved. ", n.answers,
+		 n.answers == 1 ? "" : "s", n.actions, n.actions == 1 ? "" : "s");
 	msg_code(&m, "!ws report");
 	msg_text(&m, " shows the summary and ");
 	msg_code(&m, "!ws actions");

@@ -104,7 +104,7 @@ void text_copy_trimmed(char *dst, size_t len, const char *s)
 		return;
 	if (n >= len)
 		n = len - 1;
-	memcpy(dst, s, n);
+	memmove(dst, s, n);  /* dst may be s itself */
 	dst[n] = '\0';
 }
 

@@ -23,7 +23,8 @@ bool text_valid_utf8(const char *s, size_t n);
  * "…" when it was cut. */
 void text_user_clipped(struct msg *m, const char *s, size_t n);
 
-/* Copies s without its surrounding white space into dst (cut to len - 1 bytes). */
+/* Copies s without its surrounding white space into dst (cut to len - 1 bytes); dst may
+ * be s itself. */
 void text_copy_trimmed(char *dst, size_t len, const char *s);
 
 /* True if s is blank (only white space). */
