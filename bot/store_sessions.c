@@ -1,5 +1,6 @@
 #include "store_sessions.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "err.h"
@@ -111,34 +112,33 @@ int store_session_get(struct store *s, int64_t id, struct session_rec *out)
 	return fetch_one(s, st, out);
 }
 
-int store_session_open_in(struct store *s, const char *transport, const char *channel,
-			  struct session_rec *out)
+/* The newest session of a channel; with open_only, the newest that has not ended. */
+static int newest_in(struct store *s, const char *transport, const char *channel,
+		     bool open_only, struct session_rec *out)
 {
 	static const char sql[] =
 		"SELECT " SESSION_COLUMNS " FROM sessions WHERE transport = ? AND channel = ? "
-		"AND state != 'ended' ORDER BY id DESC LIMIT 1";
+		"AND (? = 0 OR state != 'ended') ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st) {
 		store_bind_text(st, 1, transport);
 		store_bind_text(st, 2, channel);
+		sqlite3_bind_int(st, 3, open_only);
 	}
 	return fetch_one(s, st, out);
+}
+
+int store_session_open_in(struct store *s, const char *transport, const char *channel,
+			  struct session_rec *out)
+{
+	return newest_in(s, transport, channel, true, out);
 }
 
 int store_session_latest_in(struct store *s, const char *transport, const char *channel,
 			    struct session_rec *out)
 {
-	static const char sql[] =
-		"SELECT " SESSION_COLUMNS " FROM sessions WHERE transport = ? AND channel = ? "
-		"ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, channel);
-	}
-	return fetch_one(s, st, out);
+	return newest_in(s, transport, channel, false, out);
 }
 
 struct session_visit {

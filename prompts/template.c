@@ -1,9 +1,9 @@
 /* template.c - loads and validates workshop templates (see template.h).
  *
  * jansson parses the file; the validator then walks the tree and builds a struct template.
- * jansson gives positions for syntax errors only, so a small bounded scanner over the raw
- * text (pos_*) finds the line and column of the value (or key) an error is about: every
- * error is one line "FILE:LINE:COLUMN: message". */
+ * jansson gives positions for syntax errors only, so a small bounded scanner over the
+ * raw text (prompts/json_pos.c) finds the line and column of the value (or key) an error
+ * is about: every error is one line "FILE:LINE:COLUMN: message". */
 #include "prompts/template.h"
 
 #include "bot/err.h"
