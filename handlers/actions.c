@@ -64,9 +64,23 @@ static size_t count_words(const char *s)
 	return n;
 }
 
+/* True if words (what follows "by") that are not a date still look like an attempt at
+ * one: a single word (a misspelt "fridya", an ambiguous "12/15"), or up to three words
+ * that start with "next" or "in" or hold a digit. "the window" does not. */
+static bool looks_like_date(const char *words)
+{
+	const char *p = text_skip_space(words);
+	size_t n = count_words(p);
+
+	if (n == 1)
+		return true;
+	return n > 1 && n <= 3 &&
+	       (text_word_is(p, "next") || text_word_is(p, "in") || strpbrk(p, "0123456789"));
+}
+
 /* Splits the last "by <date>" off spec. Returns 0 (due set, or empty when there is no
- * date), or BOT_ERR_INVALID with the date error in err. A "by ..." of more than three
- * words that is not a date stays part of the text ("sit by the window"). */
+ * date), or BOT_ERR_INVALID with the date error in err. A "by ..." that is not a date
+ * and does not look like one stays part of the text ("sit by the window"). */
 static int take_due(char *spec, const struct session_rec *s, int64_t now, char *due,
 		    size_t duelen, char *err, size_t errlen)
 {
@@ -81,7 +95,7 @@ static int take_due(char *spec, const struct session_rec *s, int64_t now, char *
 		*by = '\0';
 		return 0;
 	}
-	return count_words(by + 2) <= 3 ? BOT_ERR_INVALID : 0;
+	return looks_like_date(by + 2) ? BOT_ERR_INVALID : 0;
 }
 
 static void describe_item(struct msg *m, const struct action_rec *a)

@@ -1,6 +1,7 @@
 #include "handlers/commands.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -107,10 +108,14 @@ int commands_run(struct ctx *c, const char *line)
 		return cmd_help(c, "");
 	cmd = find(word, len);
 	if (!cmd) {
+		/* The word alone, NUL-terminated, with one byte past ECHO_MAX when it is longer,
+		 * so that text_user_clipped() marks a cut only when there was one. */
+		char echo[ECHO_MAX + 2];
 		struct msg m;
+		snprintf(echo, sizeof echo, "%.*s", (int)(len <= ECHO_MAX ? len : ECHO_MAX + 1), word);
 		msg_init(&m);
 		msg_text(&m, "Unknown command '");
-		text_user_clipped(&m, word, len < ECHO_MAX ? len : ECHO_MAX);
+		text_user_clipped(&m, echo, ECHO_MAX);
 		msg_text(&m, "'. Try ");
 		msg_code(&m, "!ws help");
 		msg_text(&m, " for the list.");

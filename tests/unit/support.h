@@ -16,17 +16,17 @@
 /* Fails the test unless needle occurs in haystack; shows both. */
 #define assert_contains(haystack, needle)                                               \
 	do {                                                                            \
-		const char *h_ = (haystack), *n_ = (needle);                            \
-		if (!h_ || !strstr(h_, n_))                                             \
-			fail_msg("expected \"%s\" in:\n%s", n_, h_ ? h_ : "(null)");    \
+		const char *hay_ = (haystack), *needle_ = (needle);                     \
+		if (!hay_ || !strstr(hay_, needle_))                                    \
+			fail_msg("expected \"%s\" in:\n%s", needle_, hay_ ? hay_ : "(null)"); \
 	} while (0)
 
 /* Fails the test if needle occurs in haystack. */
 #define assert_not_contains(haystack, needle)                                           \
 	do {                                                                            \
-		const char *h_ = (haystack), *n_ = (needle);                            \
-		if (h_ && strstr(h_, n_))                                               \
-			fail_msg("did not expect \"%s\" in:\n%s", n_, h_);              \
+		const char *hay_ = (haystack), *needle_ = (needle);                     \
+		if (hay_ && strstr(hay_, needle_))                                      \
+			fail_msg("did not expect \"%s\" in:\n%s", needle_, hay_);       \
 	} while (0)
 
 /* Makes a fresh private directory /tmp/<tag>.XXXXXX into dir (at least 64 bytes). */
