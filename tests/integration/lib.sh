@@ -1,0 +1,174 @@
+# lib.sh - sourced by each tests/integration/test_*.sh; not run on its own.
+#
+# Gives each test its own temp dir ($T, removed at exit), runs the real binary with a
+# bounded time (wb), and prints one "ok - NAME" or "not ok - NAME" line per check, which
+# run.sh counts. Diagnostics start with "#".
+#
+# Environment (set by run.sh): BIN, the workshopbot binary (absolute path); ROOT, the
+# repository root (the binary runs from there, so the default templates dir "prompts" is
+# the shipped one).
+
+set -u
+
+: "${BIN:?BIN must name the workshopbot binary}"
+: "${ROOT:?ROOT must name the repository root}"
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/workshopbot-it.XXXXXX") || { echo "not ok - mktemp"; exit 1; }
+trap 'rm -rf "$T"' EXIT
+: >"$T/all.err"
+
+# The fixed clock: a Sunday, 09:00 UTC.
+export WORKSHOPBOT_NOW=2026-11-29T09:00:00Z
+export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:${UBSAN_OPTIONS:-}"
+TEMPLATE="$ROOT/prompts/community-engagement.json"
+
+cd "$ROOT" || { echo "not ok - cd $ROOT"; exit 1; }
+
+PASSED=0
+FAILED=0
+
+ok() {
+	PASSED=$((PASSED + 1))
+	printf 'ok - %s: %s\n' "$TEST_NAME" "$1"
+}
+
+# not_ok NAME [DETAIL...]: a failed check; each DETAIL is printed as a "#" line.
+not_ok() {
+	local name=$1 line
+	shift
+	FAILED=$((FAILED + 1))
+	printf 'not ok - %s: %s\n' "$TEST_NAME" "$name"
+	for line in "$@"; do
+		printf '%s\n' "${line:0:600}" | sed 's/^/#     /'
+	done
+}
+
+# check NAME COMMAND...: passes when COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" == "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected: $2" "actual:   $3"
+	fi
+}
+
+# check_grep NAME FILE FIXED-STRING: FILE contains the string.
+check_grep() {
+	if grep -qF -- "$3" "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "'$3' not found in $(basename "$2"); its last lines:" "$(tail -n 5 "$2")"
+	fi
+}
+
+# check_nogrep NAME FILE FIXED-STRING: FILE does not contain the string.
+check_nogrep() {
+	if grep -qF -- "$3" "$2"; then
+		not_ok "$1" "unexpected '$3' in $(basename "$2"):" "$(grep -F -- "$3" "$2" | head -n 3)"
+	else
+		ok "$1"
+	fi
+}
+
+# wb ARGS...: runs the binary (stdin and stdout as given) for at most 60 s; its stderr
+# goes to $T/last.err and is collected in $T/all.err for the sanitizer check.
+wb() {
+	local rc
+	timeout 60 "$BIN" "$@" 2>"$T/last.err"
+	rc=$?
+	cat "$T/last.err" >>"$T/all.err"
+	if [ "$rc" -eq 124 ]; then
+		echo "# workshopbot $* timed out after 60 s" >&2
+	fi
+	return "$rc"
+}
+
+# hexof STRING: the bytes of STRING as upper-case hex, as sqlite3's hex() writes them.
+hexof() {
+	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F'
+}
+
+# sql DB QUERY: runs a read-only query with the sqlite3 CLI (list mode, '|' separator).
+sql() {
+	sqlite3 -readonly -batch -noheader "$1" "$2"
+}
+
+# reply_to TRANSCRIPT INPUT [N]: the non-blank lines the bot printed after the Nth (default
+# first) echo of INPUT ("speaker> text", exactly as the console echoes it) up to the next
+# echo.
+reply_to() {
+	WANT=$2 NTH=${3:-1} awk '
+		found && /^[A-Za-z0-9._-]+> / { exit }
+		found && $0 != "" { print }
+		!found && $0 == ENVIRON["WANT"] && ++seen == ENVIRON["NTH"] + 0 { found = 1 }
+	' "$1"
+}
+
+# check_one_line_reply NAME TRANSCRIPT INPUT FIXED-STRING [N]: the bot answered (the Nth)
+# INPUT with exactly one line, and that line contains the string.
+check_one_line_reply() {
+	local r
+	r=$(reply_to "$2" "$3" "${5:-1}")
+	if [ -n "$r" ] && [ "$(printf '%s\n' "$r" | wc -l)" -eq 1 ] &&
+		[[ $r == workshopbot:* ]] && [[ $r == *"$4"* ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "input:    $3" "expected one line containing: $4" "got:" "$r"
+	fi
+}
+
+# check_reply NAME TRANSCRIPT INPUT FIXED-STRING [N]: the bot's reply to (the Nth) INPUT
+# contains the string.
+check_reply() {
+	local r
+	r=$(reply_to "$2" "$3" "${5:-1}")
+	if [[ $r == *"$4"* ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "input:    $3" "expected a reply containing: $4" "got:" "$r"
+	fi
+}
+
+# check_exit NAME EXPECTED-RC-DESCRIPTION RC: "nonzero" means 1..123 (not a timeout,
+# not a signal), a number means exactly that code.
+check_exit() {
+	local want=$2 rc=$3
+	if [ "$want" = nonzero ]; then
+		if [ "$rc" -ge 1 ] && [ "$rc" -le 123 ]; then ok "$1"; else not_ok "$1" "exit status $rc, expected 1..123"; fi
+	else
+		check_eq "$1" "$want" "$rc"
+	fi
+}
+
+# check_one_line_stderr NAME FIXED-STRING: $T/last.err is one line containing the string.
+check_one_line_stderr() {
+	local n
+	n=$(grep -cv -e '^$' -e '^info ' "$T/last.err")
+	if [ "$n" -eq 1 ] && grep -v '^info ' "$T/last.err" | grep -qF -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "expected one error line containing: $2" "stderr:" "$(cat "$T/last.err")"
+	fi
+}
+
+# finish: the sanitizer check over every run's stderr, a summary line, the exit status.
+finish() {
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err"; then
+		not_ok "no sanitizer report in the binary's stderr" \
+			"$(grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err" | head -n 40)"
+	else
+		ok "no sanitizer report in the binary's stderr"
+	fi
+	echo "# $TEST_NAME: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit
+}
