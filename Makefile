@@ -5,7 +5,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libuv jansson sqlite3
+PKGS    := libuv jansson sqlite3 libcurl libwebsockets
 DB      ?= workshopbot.db
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -33,10 +33,15 @@ endif
 CORE_SRC  := $(filter-out bot/main.c,$(wildcard bot/*.c handlers/*.c prompts/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+# Fake servers for the integration tests: tests/fakes/fake_NAME.c + the shared tests/fakes/lib.
+FAKE_LIB  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/lib/*.c))
+FAKE_BIN  := $(patsubst tests/fakes/%.c,$(BUILD)/tests/%,$(wildcard tests/fakes/fake_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/workshopbot
 
 .PHONY: all deps run test unit integration sanitize clean
+# Keep intermediate objects (and make no noise deleting them).
+.SECONDARY:
 
 all: $(BIN)
 
@@ -58,6 +63,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
 	$(Q)mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/fake_%: $(BUILD)/tests/fakes/fake_%.o $(FAKE_LIB)
+	$(Q)mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(BIN) console --db $(DB)
@@ -65,8 +74,8 @@ run: deps
 unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
 
-integration: $(BIN)
-	$(Q)tests/integration/run.sh $(BIN)
+integration: $(BIN) $(FAKE_BIN)
+	$(Q)FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
 
 # The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.
 sanitize:
