@@ -30,7 +30,7 @@ QUIET_CC = @printf '  CC      %s\n' $@;
 QUIET_LINK = @printf '  LINK    %s\n' $@;
 endif
 
-CORE_SRC  := $(filter-out bot/main.c,$(wildcard bot/*.c handlers/*.c prompts/*.c))
+CORE_SRC  := $(filter-out bot/main.c $(CORE_EXCLUDE),$(wildcard bot/*.c handlers/*.c prompts/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 # Fake servers for the integration tests: tests/fakes/fake_NAME.c + the shared tests/fakes/lib.

@@ -110,12 +110,8 @@ int bot_event(struct bot *b, struct transport *t, const struct event *ev)
 
 /* A copy of one queued message, so sending never runs inside the outbox query. */
 struct queued {
-	int64_t id;
-	char *channel;
-	char *thread;
-	char *body;
-	int64_t session_id;
-	long prompt_index;
+	struct outbox_rec rec;     /* its strings point at the copies below */
+	char *strings[6];
 };
 
 struct batch {
@@ -123,36 +119,61 @@ struct batch {
 	size_t n;
 };
 
+static const char *copy_into(struct queued *q, size_t slot, const char *s, bool *failed)
+{
+	if (!s)
+		return NULL;
+	q->strings[slot] = strdup(s);
+	if (!q->strings[slot])
+		*failed = true;
+	return q->strings[slot];
+}
+
 static int take_queued(void *ud, const struct outbox_rec *m)
 {
 	struct batch *bt = ud;
-	struct queued *q = &bt->items[bt->n];
+	struct queued *q = &bt->items[bt->n++];
+	bool failed = false;
 
-	q->id = m->id;
-	q->channel = strdup(m->channel);
-	q->thread = m->thread ? strdup(m->thread) : NULL;
-	q->body = strdup(m->body);
-	q->session_id = m->session_id;
-	q->prompt_index = m->prompt_index;
-	bt->n++;
-	return !q->channel || !q->body || (m->thread && !q->thread) ? BOT_ERR_NOMEM : 0;
+	memset(q, 0, sizeof *q);
+	q->rec = *m;
+	q->rec.transport = copy_into(q, 0, m->transport, &failed);
+	q->rec.channel = copy_into(q, 1, m->channel, &failed);
+	q->rec.thread = copy_into(q, 2, m->thread, &failed);
+	q->rec.body = copy_into(q, 3, m->body, &failed);
+	q->rec.visible_to = copy_into(q, 4, m->visible_to, &failed);
+	q->rec.target_ref = copy_into(q, 5, m->target_ref, &failed);
+	return failed ? BOT_ERR_NOMEM : 0;
 }
 
-static void send_queued(struct bot *b, struct transport *t, const struct queued *q)
+/* An update of a question post names the post's id, known once the post was sent. */
+static void resolve_update_target(struct bot *b, struct queued *q)
 {
-	struct outbox_rec rec = { q->id, t->ops->name, q->channel, q->thread, q->body,
-				  q->session_id, q->prompt_index };
-	struct msg m;
+	char ref[128];
 
-	if (msg_from_json(q->body, &m) != 0) {
+	if (q->rec.kind != OUTBOX_UPDATE || q->rec.target_ref)
+		return;
+	if (store_prompt_ref(b->store, q->rec.session_id, q->rec.prompt_index, ref, sizeof ref) == 0 &&
+	    ref[0])
+		q->rec.target_ref = copy_into(q, 5, ref, &(bool){ false });
+}
+
+static void send_queued(struct bot *b, struct transport *t, struct queued *q)
+{
+	struct msg m;
+	bool is_msg = q->rec.kind != OUTBOX_FORM;
+
+	resolve_update_target(b, q);
+	if (is_msg && msg_from_json(q->rec.body, &m) != 0) {
 		/* Only this program writes the outbox; a bad row is a bug, never retried. */
-		log_err("bot", "queued message %lld is unreadable; dropped", (long long)q->id);
-		bot_sent(b, q->id, NULL);
+		log_err("bot", "queued message %lld is unreadable; dropped", (long long)q->rec.id);
+		store_outbox_mark_failed(b->store, q->rec.id, "unreadable", (int64_t)clock_now());
 		return;
 	}
-	if (t->ops->send(t, &rec, &m) != 0)
-		log_warn("bot", "message %lld not sent yet; kept queued", (long long)q->id);
-	msg_free(&m);
+	if (t->ops->send(t, &q->rec, is_msg ? &m : NULL) != 0)
+		log_debug("bot", "message %lld not sent yet; kept queued", (long long)q->rec.id);
+	if (is_msg)
+		msg_free(&m);
 }
 
 void bot_flush(struct bot *b, struct transport *t)
@@ -170,9 +191,8 @@ void bot_flush(struct bot *b, struct transport *t)
 		for (size_t i = 0; i < bt.n; i++) {
 			if (!result)
 				send_queued(b, t, &bt.items[i]);
-			free(bt.items[i].channel);
-			free(bt.items[i].thread);
-			free(bt.items[i].body);
+			for (size_t k = 0; k < 6; k++)
+				free(bt.items[i].strings[k]);
 		}
 	} while (!result && bt.n == FLUSH_BATCH && b->sent_count - sent_before == bt.n);
 	if (result)
@@ -187,4 +207,15 @@ void bot_sent(struct bot *b, int64_t outbox_id, const char *ref)
 	if (result)
 		log_err("bot", "message %lld was sent but could not be marked so: %s",
 			(long long)outbox_id, bot_strerror(result));
+}
+
+void bot_failed(struct bot *b, int64_t outbox_id, const char *error)
+{
+	int result = store_outbox_mark_failed(b->store, outbox_id, error, (int64_t)clock_now());
+
+	b->sent_count++;
+	log_warn("bot", "message %lld given up: %s", (long long)outbox_id, error);
+	if (result)
+		log_err("bot", "message %lld could not be marked failed: %s", (long long)outbox_id,
+			bot_strerror(result));
 }

@@ -58,4 +58,7 @@ void bot_flush(struct bot *b, struct transport *t);
 /* A message from the outbox was delivered; ref is the transport's id for it. */
 void bot_sent(struct bot *b, int64_t outbox_id, const char *ref);
 
+/* A message from the outbox cannot be delivered (error is one line, kept with it). */
+void bot_failed(struct bot *b, int64_t outbox_id, const char *error);
+
 #endif

@@ -282,9 +282,15 @@ static void console_stop(struct transport *t)
 static int console_send(struct transport *t, const struct outbox_rec *rec, const struct msg *m)
 {
 	struct console *c = (struct console *)t;
-	char *text = msg_render_plain(m);
+	char *text;
 	char ref[32];
 
+	/* A terminal cannot show a form or rewrite an earlier line. */
+	if (!m || rec->kind == OUTBOX_UPDATE) {
+		bot_sent(t->bot, rec->id, NULL);
+		return 0;
+	}
+	text = msg_render_plain(m);
 	if (!text)
 		return BOT_ERR_NOMEM;
 	print_message(c, text);

@@ -4,9 +4,16 @@
 #define WORKSHOPBOT_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum event_kind {
-	EVENT_MESSAGE,     /* a new message (command, answer, or chatter to ignore) */
+	EVENT_MESSAGE,     /* a new message: a command, an answer, or chatter to ignore */
+	EVENT_EDIT,        /* a message was edited: text is its new text, target_ref the
+	                      message's id */
+	EVENT_DELETE,      /* a message was deleted: target_ref is its id */
+	EVENT_BUTTON,      /* a button on a question post: action names it */
+	EVENT_FORM,        /* a submitted form: action names it, the fields below fill it */
 };
 
 struct event {
@@ -15,13 +22,29 @@ struct event {
 	const char *channel;      /* the transport's channel or room id */
 	const char *thread;       /* the thread root's id, or NULL outside a thread */
 	const char *user;         /* the author's stable id */
-	const char *user_name;    /* the author's display name (or the id) */
-	const char *text;         /* the message text (commands: the whole text) */
+	const char *user_name;    /* the author's display name, or NULL when not known yet */
+	const char *text;         /* the message text (commands: the whole text); never NULL
+	                             for MESSAGE and EDIT */
 	const char *ref;          /* the transport's id for this message, or NULL */
+	const char *target_ref;   /* EDIT, DELETE: the message changed */
+	const char *dedup_key;    /* a key that stays the same when the transport delivers
+	                             the event again (also after a restart), or NULL */
 	bool addressed;           /* the transport knows it is meant for the bot (slash
 	                             command, mention): text is a command without prefix */
 	bool answers_open;        /* the transport treats plain text as an answer to the
 	                             open question (the console does) */
+
+	/* BUTTON and FORM */
+	const char *action;       /* "answer", "next", "skip", "add_action" (button);
+	                             "answer", "action_item" (form) */
+	int64_t session_id;       /* the session and question the button or form is for */
+	long prompt_index;
+	const char *trigger;      /* BUTTON: the transport's token to open a form in reply */
+	/* FORM */
+	const char *const *choices;  /* checklist: the labels picked */
+	size_t n_choices;
+	const char *owner;        /* action item: the owner's user id, or NULL */
+	const char *due;          /* action item: YYYY-MM-DD, or NULL */
 };
 
 #endif

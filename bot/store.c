@@ -308,6 +308,11 @@ int64_t store_last_id(struct store *s)
 	return sqlite3_last_insert_rowid(s->db);
 }
 
+int store_changes(struct store *s)
+{
+	return sqlite3_changes(s->db);
+}
+
 int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
 	if (!v)

@@ -54,6 +54,9 @@ const char *store_errmsg(struct store *s);
 /* The rowid of the last insert. */
 int64_t store_last_id(struct store *s);
 
+/* The number of rows the last statement changed. */
+int store_changes(struct store *s);
+
 /* Binds text, or NULL when v is NULL. */
 int store_bind_text(sqlite3_stmt *st, int idx, const char *v);
 /* Copies column col (or "" when NULL) into buf, truncating to len - 1 bytes. */

@@ -116,6 +116,30 @@ int store_answer_retract(struct store *s, int64_t session_id, const char *prompt
 	return store_step_done(s, st);
 }
 
+int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
+			char *prompt_id, size_t prompt_len, char *user_id, size_t user_len)
+{
+	static const char sql[] =
+		"SELECT prompt_id, user_id FROM answers WHERE session_id = ? AND source_ref = ? "
+		"AND withdrawn = 0";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, session_id);
+	store_bind_text(st, 2, ref);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_col_copy(st, 0, prompt_id, prompt_len);
+		store_col_copy(st, 1, user_id, user_len);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return BOT_ERR_NOT_FOUND;
+	return rc == SQLITE_ROW ? 0 : BOT_ERR_DB;
+}
+
 struct answer_visit {
 	int (*fn)(void *ud, const struct answer_rec *a);
 	void *ud;

@@ -39,6 +39,11 @@ int store_answer_put(struct store *s, int64_t session_id, const char *prompt_id,
 int store_answer_retract(struct store *s, int64_t session_id, const char *prompt_id,
 			 const char *user_id, int64_t now);
 
+/* The prompt and person of the current answer that came from message ref in a session.
+ * Returns 0, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
+int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
+			char *prompt_id, size_t prompt_len, char *user_id, size_t user_len);
+
 /* Calls fn for every current (not withdrawn) answer of a session, of one prompt when
  * prompt_id is not NULL, in the order they were first given. */
 int store_answer_each(struct store *s, int64_t session_id, const char *prompt_id,

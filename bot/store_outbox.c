@@ -1,25 +1,44 @@
 #include "store_outbox.h"
 
+#include <string.h>
+
 #include "err.h"
 
-int store_outbox_put(struct store *s, const char *transport, const char *channel,
-		     const char *thread, const char *body, int64_t session_id,
-		     long prompt_index, int64_t now)
+static const char *const kind_names[] = { "post", "private", "confirm", "update", "form" };
+
+const char *outbox_kind_name(enum outbox_kind kind)
+{
+	return kind_names[kind];
+}
+
+static enum outbox_kind parse_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
+		if (name && strcmp(name, kind_names[i]) == 0)
+			return (enum outbox_kind)i;
+	return OUTBOX_POST;
+}
+
+int store_outbox_put(struct store *s, const struct outbox_rec *rec, int64_t now)
 {
 	static const char sql[] =
-		"INSERT INTO outbox (transport, channel, thread, body, session_id, prompt_index, "
-		"created_at) VALUES (?, ?, ?, ?, nullif(?, 0), nullif(?, -1), ?)";
+		"INSERT INTO outbox (transport, channel, thread, kind, body, visible_to, "
+		"target_ref, session_id, prompt_index, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, -1), ?)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)
 		return BOT_ERR_DB;
-	store_bind_text(st, 1, transport);
-	store_bind_text(st, 2, channel);
-	store_bind_text(st, 3, thread);
-	store_bind_text(st, 4, body);
-	sqlite3_bind_int64(st, 5, session_id);
-	sqlite3_bind_int64(st, 6, prompt_index);
-	sqlite3_bind_int64(st, 7, now);
+	store_bind_text(st, 1, rec->transport);
+	store_bind_text(st, 2, rec->channel);
+	store_bind_text(st, 3, rec->thread);
+	store_bind_text(st, 4, outbox_kind_name(rec->kind));
+	store_bind_text(st, 5, rec->body);
+	store_bind_text(st, 6, rec->visible_to);
+	store_bind_text(st, 7, rec->target_ref);
+	sqlite3_bind_int64(st, 8, rec->session_id);
+	sqlite3_bind_int64(st, 9, rec->prompt_index);
+	sqlite3_bind_int64(st, 10, now);
 	return store_step_done(s, st);
 }
 
@@ -33,12 +52,16 @@ static int visit_outbox(void *ud, sqlite3_stmt *st)
 	struct outbox_visit *v = ud;
 	struct outbox_rec m = {
 		.id = sqlite3_column_int64(st, 0),
-		.transport = (const char *)sqlite3_column_text(st, 1),
-		.channel = (const char *)sqlite3_column_text(st, 2),
-		.thread = (const char *)sqlite3_column_text(st, 3),
-		.body = (const char *)sqlite3_column_text(st, 4),
-		.session_id = sqlite3_column_int64(st, 5),
-		.prompt_index = (long)sqlite3_column_int64(st, 6),
+		.kind = parse_kind((const char *)sqlite3_column_text(st, 1)),
+		.transport = (const char *)sqlite3_column_text(st, 2),
+		.channel = (const char *)sqlite3_column_text(st, 3),
+		.thread = (const char *)sqlite3_column_text(st, 4),
+		.body = (const char *)sqlite3_column_text(st, 5),
+		.visible_to = (const char *)sqlite3_column_text(st, 6),
+		.target_ref = (const char *)sqlite3_column_text(st, 7),
+		.session_id = sqlite3_column_int64(st, 8),
+		.prompt_index = (long)sqlite3_column_int64(st, 9),
+		.attempts = sqlite3_column_int(st, 10),
 	};
 
 	return v->fn(v->ud, &m);
@@ -48,9 +71,9 @@ int store_outbox_each_pending(struct store *s, const char *transport, int limit,
 			      int (*fn)(void *ud, const struct outbox_rec *m), void *ud)
 {
 	static const char sql[] =
-		"SELECT id, transport, channel, thread, body, coalesce(session_id, 0), "
-		"coalesce(prompt_index, -1) FROM outbox WHERE transport = ? AND state = 'pending' "
-		"ORDER BY id LIMIT ?";
+		"SELECT id, kind, transport, channel, thread, body, visible_to, target_ref, "
+		"coalesce(session_id, 0), coalesce(prompt_index, -1), attempts FROM outbox "
+		"WHERE transport = ? AND state = 'pending' ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	struct outbox_visit v = { fn, ud };
 
@@ -65,10 +88,11 @@ int store_outbox_mark_sent(struct store *s, int64_t id, const char *remote_ref, 
 {
 	static const char sent_sql[] =
 		"UPDATE outbox SET state = 'sent', sent_at = ?, remote_ref = ? WHERE id = ?";
+	/* Only the post of a question (not an update of it) names the question's message. */
 	static const char ref_sql[] =
 		"UPDATE session_prompts SET remote_ref = ?1 FROM (SELECT session_id AS sid, "
-		"prompt_index AS pidx FROM outbox WHERE id = ?2) WHERE session_id = sid "
-		"AND prompt_index = pidx AND ?1 IS NOT NULL";
+		"prompt_index AS pidx FROM outbox WHERE id = ?2 AND kind = 'post') "
+		"WHERE session_id = sid AND prompt_index = pidx AND ?1 IS NOT NULL";
 	sqlite3_stmt *st = store_stmt(s, sent_sql);
 	int result;
 
@@ -86,4 +110,51 @@ int store_outbox_mark_sent(struct store *s, int64_t id, const char *remote_ref, 
 	store_bind_text(st, 1, remote_ref);
 	sqlite3_bind_int64(st, 2, id);
 	return store_step_done(s, st);
+}
+
+int store_outbox_mark_failed(struct store *s, int64_t id, const char *error, int64_t now)
+{
+	static const char sql[] =
+		"UPDATE outbox SET state = 'failed', sent_at = ?, error = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, error);
+	sqlite3_bind_int64(st, 3, id);
+	return store_step_done(s, st);
+}
+
+int store_outbox_count_attempt(struct store *s, int64_t id)
+{
+	static const char sql[] = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	return store_step_done(s, st);
+}
+
+int store_prompt_ref(struct store *s, int64_t session_id, long prompt_index, char *buf,
+		     size_t len)
+{
+	static const char sql[] =
+		"SELECT coalesce(remote_ref, '') FROM session_prompts WHERE session_id = ? "
+		"AND prompt_index = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (len)
+		buf[0] = '\0';
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, session_id);
+	sqlite3_bind_int64(st, 2, prompt_index);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, buf, len);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
 }

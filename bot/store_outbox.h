@@ -7,22 +7,35 @@
 
 #include "store.h"
 
-/* Borrowed strings, valid only during the callback. */
-struct outbox_rec {
-	int64_t id;
-	const char *transport;
-	const char *channel;
-	const char *thread;      /* NULL: post in the channel */
-	const char *body;        /* msg_to_json() form */
-	int64_t session_id;      /* 0 when the message is not a session's question */
-	long prompt_index;       /* -1 unless the message posts a question */
+enum outbox_kind {
+	OUTBOX_POST,       /* a message in the channel (or thread) for everyone */
+	OUTBOX_PRIVATE,    /* a reply only visible_to should see, where the chat can */
+	OUTBOX_CONFIRM,    /* confirms target_ref (an answer): a reaction where the chat has
+	                      them, else the text */
+	OUTBOX_UPDATE,     /* replaces the text of a question post (session_id, prompt_index) */
+	OUTBOX_FORM,       /* opens a form for visible_to; target_ref is the transport's
+	                      trigger; body is a form spec (forms.h), not a message */
 };
 
-/* Queues a message. session_id/prompt_index mark a question post (0/-1 otherwise), so
- * that the transport's id for it can be recorded when it is sent. */
-int store_outbox_put(struct store *s, const char *transport, const char *channel,
-		     const char *thread, const char *body, int64_t session_id,
-		     long prompt_index, int64_t now);
+/* A message to queue, or (borrowed strings, valid only during a callback) one queued. */
+struct outbox_rec {
+	int64_t id;                /* set when read back */
+	enum outbox_kind kind;
+	const char *transport;
+	const char *channel;
+	const char *thread;        /* NULL: post in the channel */
+	const char *body;          /* msg_to_json() form; a form spec for OUTBOX_FORM */
+	const char *visible_to;    /* OUTBOX_PRIVATE / OUTBOX_FORM: the user */
+	const char *target_ref;    /* OUTBOX_CONFIRM / OUTBOX_FORM / OUTBOX_UPDATE */
+	int64_t session_id;        /* 0 unless the message is about a session's question */
+	long prompt_index;         /* -1 unless it posts or updates a question */
+	int attempts;              /* sends tried so far */
+};
+
+const char *outbox_kind_name(enum outbox_kind kind);
+
+/* Queues a message (rec->id and rec->attempts are ignored). */
+int store_outbox_put(struct store *s, const struct outbox_rec *rec, int64_t now);
 
 /* Calls fn for at most limit pending messages of a transport, oldest first. */
 int store_outbox_each_pending(struct store *s, const char *transport, int limit,
@@ -31,5 +44,15 @@ int store_outbox_each_pending(struct store *s, const char *transport, int limit,
 /* Marks a message sent, with the transport's id for it (may be NULL); for a question
  * post the id is also recorded on the session's prompt. */
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *remote_ref, int64_t now);
+
+/* Gives up on a message: it stays in the table with its error, never sent again. */
+int store_outbox_mark_failed(struct store *s, int64_t id, const char *error, int64_t now);
+
+/* Counts one more send attempt of a message. */
+int store_outbox_count_attempt(struct store *s, int64_t id);
+
+/* The transport's id of the post of a session's question, into buf ("" if unknown). */
+int store_prompt_ref(struct store *s, int64_t session_id, long prompt_index, char *buf,
+		     size_t len);
 
 #endif

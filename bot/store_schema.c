@@ -3,8 +3,8 @@
 /* Never edit a migration that has shipped: add a new one at the end. Times are Unix
  * seconds (UTC); due dates are civil dates YYYY-MM-DD in the session's time zone. */
 static const char *const migrations[] = {
-	/* 1: sessions, their prompts and members, answers with history, action items, and
-	 * the outbox of messages to send. */
+	/* 1: sessions, their prompts and members, answers with history, action items, the
+	 * outbox of messages to send, and the inbound events already seen. */
 	"CREATE TABLE sessions ("
 	"  id INTEGER PRIMARY KEY,"
 	"  transport TEXT NOT NULL,"
@@ -27,6 +27,7 @@ static const char *const migrations[] = {
 	"  remote_ref TEXT,"
 	"  PRIMARY KEY (session_id, prompt_index)"
 	");"
+	"CREATE INDEX session_prompts_by_ref ON session_prompts (session_id, remote_ref);"
 	"CREATE TABLE members ("
 	"  session_id INTEGER NOT NULL REFERENCES sessions (id),"
 	"  user_id TEXT NOT NULL,"
@@ -55,6 +56,7 @@ static const char *const migrations[] = {
 	"  reason TEXT NOT NULL CHECK (reason IN ('replaced', 'retracted')),"
 	"  at INTEGER NOT NULL"
 	");"
+	"CREATE INDEX answers_by_source ON answers (session_id, source_ref);"
 	"CREATE INDEX answer_history_by_answer ON answer_history (answer_id);"
 	"CREATE TABLE action_items ("
 	"  id INTEGER PRIMARY KEY,"
@@ -74,15 +76,28 @@ static const char *const migrations[] = {
 	"  transport TEXT NOT NULL,"
 	"  channel TEXT NOT NULL,"
 	"  thread TEXT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('post', 'private', 'confirm', 'update', 'form')),"
 	"  body TEXT NOT NULL,"
+	"  visible_to TEXT,"
+	"  target_ref TEXT,"
 	"  session_id INTEGER,"
 	"  prompt_index INTEGER,"
 	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
 	"  created_at INTEGER NOT NULL,"
 	"  sent_at INTEGER,"
 	"  remote_ref TEXT"
 	");"
-	"CREATE INDEX outbox_pending ON outbox (transport, state, id);",
+	"CREATE INDEX outbox_pending ON outbox (transport, state, id);"
+	/* Inbound events already handled, so a redelivery is recognised after a restart. */
+	"CREATE TABLE seen_events ("
+	"  transport TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (transport, key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX seen_events_by_age ON seen_events (at);",
 };
 
 size_t store_schema_count(void)

@@ -203,6 +203,43 @@ int store_prompt_state(struct store *s, int64_t session_id, long prompt_index,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
 }
 
+int store_prompt_by_ref(struct store *s, int64_t session_id, const char *ref,
+			long *prompt_index)
+{
+	static const char sql[] =
+		"SELECT prompt_index FROM session_prompts WHERE session_id = ? AND remote_ref = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, session_id);
+	store_bind_text(st, 2, ref);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*prompt_index = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return BOT_ERR_NOT_FOUND;
+	return rc == SQLITE_ROW ? 0 : BOT_ERR_DB;
+}
+
+int store_member_rename(struct store *s, const char *transport, const char *user_id,
+			const char *display_name)
+{
+	static const char sql[] =
+		"UPDATE members SET display_name = ?3 WHERE user_id = ?2 AND display_name != ?3 "
+		"AND session_id IN (SELECT id FROM sessions WHERE transport = ?1)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, transport);
+	store_bind_text(st, 2, user_id);
+	store_bind_text(st, 3, display_name);
+	return store_step_done(s, st);
+}
+
 int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
 		       const char *display_name, int64_t now)
 {

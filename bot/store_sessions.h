@@ -48,6 +48,16 @@ int store_prompt_set_state(struct store *s, int64_t session_id, long prompt_inde
 int store_prompt_state(struct store *s, int64_t session_id, long prompt_index,
 		       char *buf, size_t len);
 
+/* The index of the prompt whose post has the transport id ref, into *prompt_index.
+ * Returns 0, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
+int store_prompt_by_ref(struct store *s, int64_t session_id, const char *ref,
+			long *prompt_index);
+
+/* Renames a user in the members of every session of a transport (a display name that
+ * arrived after the user's first message). */
+int store_member_rename(struct store *s, const char *transport, const char *user_id,
+			const char *display_name);
+
 /* Adds user to the session's members, or refreshes the display name. */
 int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
 		       const char *display_name, int64_t now);

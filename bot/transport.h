@@ -17,9 +17,11 @@ struct transport_ops {
 	int (*start)(struct transport *t);
 	/* Stops receiving and closes every handle; the loop then runs out. Idempotent. */
 	void (*stop)(struct transport *t);
-	/* Sends one queued message. Returns 0 when accepted: the transport then calls
-	 * bot_sent() once delivered (possibly before returning). Non-zero leaves the
-	 * message queued for the next flush. */
+	/* Sends one queued message (m is its body; NULL for OUTBOX_FORM, whose spec is
+	 * rec->body). Returns 0 when accepted: the transport then calls bot_sent() once
+	 * delivered (possibly before returning) or bot_failed() when it gives up. Non-zero
+	 * leaves the message queued for the next flush. Borrowed arguments: copy what must
+	 * outlive the call. */
 	int (*send)(struct transport *t, const struct outbox_rec *rec, const struct msg *m);
 	/* Frees the transport after stop and after the loop has run out. */
 	void (*free)(struct transport *t);

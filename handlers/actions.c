@@ -14,8 +14,7 @@
 
 #define OWNER_MAX 128
 
-/* The session action commands apply to: the open one, else the channel's latest. */
-static int channel_session(struct ctx *c, struct session_rec *out)
+int channel_session(struct ctx *c, struct session_rec *out)
 {
 	if (c->has_session) {
 		*out = c->session;
@@ -114,49 +113,52 @@ static void describe_item(struct msg *m, const struct action_rec *a)
 		 action_status_name(a->status));
 }
 
+int action_insert(struct ctx *c, const struct session_rec *s, const char *text,
+		  const char *owner, const char *due)
+{
+	struct action_rec a = { .session_id = s->id, .text = (char *)text, .owner = (char *)owner,
+				.due_date = (char *)due, .created_by = (char *)c->ev->user };
+	struct msg m;
+	int result = store_action_insert(c->w->store, &a, c->now);
+
+	if (result)
+		return result;
+	msg_init(&m);
+	msg_text(&m, "Added action item ");
+	describe_item(&m, &a);
+	msg_text(&m, ".");
+	return reply(c, &m);
+}
+
 int action_add(struct ctx *c, const struct session_rec *s, const char *spec)
 {
 	char owner[OWNER_MAX], due[16], err[BOT_ERRMSG_MAX];
 	char *text = strdup(spec);
-	struct action_rec a = { 0 };
-	struct msg m;
 	int result = 0;
 
 	if (!text)
 		return BOT_ERR_NOMEM;
 	if (text_char_count(text) > TEXT_MAX_CHARS) {
-		result = reply_text(c, "That action item is too long (the limit is %d characters).",
+		result = private_text(c, "That action item is too long (the limit is %d characters).",
 				    TEXT_MAX_CHARS);
 		goto out;
 	}
 	if (take_owner(text, owner, sizeof owner) > 1) {
-		result = reply_text(c, "An action item has one owner; name one @person "
+		result = private_text(c, "An action item has one owner; name one @person "
 				       "(usage: !ws action <what> [@owner] [by <date>]).");
 		goto out;
 	}
 	if (take_due(text, s, c->now, due, sizeof due, err, sizeof err) != 0) {
-		result = reply_text(c, "%s. Usage: !ws action <what> [@owner] [by <date>]", err);
+		result = private_text(c, "%s. Usage: !ws action <what> [@owner] [by <date>]", err);
 		goto out;
 	}
 	text_copy_trimmed(text, strlen(text) + 1, text);
 	if (!text[0]) {
-		result = reply_text(c, "What is the action? Usage: !ws action <what> [@owner] "
+		result = private_text(c, "What is the action? Usage: !ws action <what> [@owner] "
 				       "[by <date>]");
 		goto out;
 	}
-	a.session_id = s->id;
-	a.text = text;
-	a.owner = owner[0] ? owner : NULL;
-	a.due_date = due[0] ? due : NULL;
-	a.created_by = (char *)c->ev->user;
-	result = store_action_insert(c->w->store, &a, c->now);
-	if (result)
-		goto out;
-	msg_init(&m);
-	msg_text(&m, "Added action item ");
-	describe_item(&m, &a);
-	msg_text(&m, ".");
-	result = reply(c, &m);
+	result = action_insert(c, s, text, owner[0] ? owner : NULL, due[0] ? due : NULL);
 out:
 	free(text);
 	return result;
@@ -168,7 +170,7 @@ int cmd_action(struct ctx *c, const char *args)
 	int result = channel_session(c, &s);
 
 	if (result == BOT_ERR_NOT_FOUND)
-		return reply_text(c, "No workshop has run here yet, and action items belong to one. "
+		return private_text(c, "No workshop has run here yet, and action items belong to one. "
 				     "Start one with !ws start.");
 	return result ? result : action_add(c, &s, args);
 }
@@ -201,7 +203,7 @@ int cmd_actions(struct ctx *c, const char *args)
 	else if (text_word_is(args, "all"))
 		filter = ACTIONS_ALL;
 	else if (!text_blank(args))
-		return reply_text(c, "Usage: !ws actions [mine|all]");
+		return private_text(c, "Usage: !ws actions [mine|all]");
 	msg_init(&m);
 	msg_bold(&m, "%s action items here:", owner ? "Your open" : filter == ACTIONS_ALL ? "All"
 											   : "Open");
@@ -213,7 +215,7 @@ int cmd_actions(struct ctx *c, const char *args)
 	}
 	if (!l.n)
 		msg_text(&m, " none. Add one with !ws action <what> [@owner] [by <date>].");
-	return reply(c, &m);
+	return reply_private(c, &m);
 }
 
 /* Loads item id_text if it belongs to a session of this channel; otherwise replies with
@@ -228,10 +230,10 @@ static int load_item(struct ctx *c, const char *id_text, const char *usage,
 
 	*found = false;
 	if (text_parse_id(id_text, &id) != 0)
-		return reply_text(c, "Which action item? Give its number, e.g. 3. Usage: !ws %s", usage);
+		return private_text(c, "Which action item? Give its number, e.g. 3. Usage: !ws %s", usage);
 	result = store_action_get(c->w->store, id, a);
 	if (result == BOT_ERR_NOT_FOUND)
-		return reply_text(c, "There is no action item #%lld here (see !ws actions all).", id);
+		return private_text(c, "There is no action item #%lld here (see !ws actions all).", id);
 	if (result)
 		return result;
 	result = store_session_get(c->w->store, a->session_id, &s);
@@ -239,7 +241,7 @@ static int load_item(struct ctx *c, const char *id_text, const char *usage,
 	    strcmp(s.channel, c->ev->channel) != 0) {
 		action_rec_clear(a);
 		return result ? result
-			      : reply_text(c, "There is no action item #%lld here (see !ws actions all).",
+			      : private_text(c, "There is no action item #%lld here (see !ws actions all).",
 					   id);
 	}
 	*found = true;
@@ -275,7 +277,7 @@ static int set_status(struct ctx *c, const char *args, enum action_status status
 	if (a.status == status) {
 		long long id = (long long)a.id;
 		action_rec_clear(&a);
-		return reply_text(c, "Action item #%lld is already %s.", id, action_status_name(status));
+		return private_text(c, "Action item #%lld is already %s.", id, action_status_name(status));
 	}
 	a.status = status;
 	return save_item(c, &a, what);
@@ -310,7 +312,7 @@ int cmd_assign(struct ctx *c, const char *args)
 
 	text_copy_trimmed(owner, sizeof owner, rest);
 	if (owner[0] != '@' || !owner[1] || strpbrk(owner, " \t"))
-		return reply_text(c, "Whom to? Usage: !ws assign <id> @owner");
+		return private_text(c, "Whom to? Usage: !ws assign <id> @owner");
 	result = load_item(c, id, "assign <id> @owner", &a, &found);
 	if (result || !found)
 		return result;
@@ -334,7 +336,7 @@ int cmd_due(struct ctx *c, const char *args)
 	int result;
 
 	if (text_blank(rest))
-		return reply_text(c, "When? Usage: !ws due <id> <date> (or none)");
+		return private_text(c, "When? Usage: !ws due <id> <date> (or none)");
 	result = load_item(c, id, "due <id> <date>", &a, &found);
 	if (result || !found)
 		return result;
@@ -347,7 +349,7 @@ int cmd_due(struct ctx *c, const char *args)
 	if (!text_word_is(rest, "none") &&
 	    dates_parse(rest, (time_t)c->now, s.timezone, &d, err, sizeof err) != 0) {
 		action_rec_clear(&a);
-		return reply_text(c, "%s. Usage: !ws due <id> <date>", err);
+		return private_text(c, "%s. Usage: !ws due <id> <date>", err);
 	}
 	if (!text_word_is(rest, "none"))
 		dates_format(&d, due, sizeof due);

@@ -9,6 +9,7 @@
 
 #include "bot/err.h"
 #include "bot/store_answers.h"
+#include "handlers/commands.h"
 #include "handlers/flow.h"
 #include "handlers/handler.h"
 #include "handlers/text.h"
@@ -111,18 +112,18 @@ static char *choices_json(const struct prompt *p, const bool *picked, size_t *co
 	return out;
 }
 
-static int confirm(struct ctx *c, long index, bool replaced, const char *detail)
+static int confirm_answer(struct ctx *c, long index, bool replaced, const char *detail)
 {
 	struct msg m;
 
 	msg_init(&m);
 	if (replaced) {
-		msg_user(&m, c->ev->user_name);
+		msg_user(&m, c->author);
 		msg_text(&m, ", your answer to question %zu is updated (the earlier one is kept "
 			     "in the history)", flow_number(c->tpl, index));
 	} else {
 		msg_text(&m, "Thanks, ");
-		msg_user(&m, c->ev->user_name);
+		msg_user(&m, c->author);
 		msg_text(&m, ": your answer to question %zu is saved", flow_number(c->tpl, index));
 	}
 	if (detail) {
@@ -131,29 +132,19 @@ static int confirm(struct ctx *c, long index, bool replaced, const char *detail)
 		msg_text(&m, ")");
 	}
 	msg_text(&m, ".");
-	return reply(c, &m);
+	return confirm(c, &m);
 }
 
-static int answer_checklist(struct ctx *c, const struct prompt *p, const char *text)
+/* Stores a checklist answer from picked[] and confirms it with the labels picked. */
+static int save_checklist(struct ctx *c, long index, const char *text, const bool *picked)
 {
-	bool picked[256];
-	char bad[128], detail[512];
+	const struct prompt *p = &c->tpl->prompts[index];
+	char detail[512];
 	char *choices;
 	size_t count, used = 0;
 	bool replaced;
 	int result;
 
-	if (p->n_options > sizeof picked / sizeof picked[0])
-		return reply_text(c, "This checklist has too many options to answer.");
-	if (parse_choices(p, text, picked, bad, sizeof bad) != 0) {
-		struct msg m;
-		msg_init(&m);
-		msg_text(&m, "I could not match '");
-		text_user_clipped(&m, bad, 40);
-		msg_text(&m, "' to an option. Answer with numbers from 1 to %zu or option names, "
-			     "separated by commas (e.g. 1, 3), or none.", p->n_options);
-		return reply(c, &m);
-	}
 	choices = choices_json(p, picked, &count);
 	if (!choices)
 		return BOT_ERR_NOMEM;
@@ -167,10 +158,27 @@ static int answer_checklist(struct ctx *c, const struct prompt *p, const char *t
 		if (picked[i])
 			used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s",
 						 used ? ", " : "", p->options[i].label);
-	return confirm(c, c->session.prompt_index, replaced, count ? detail : "none checked");
+	return confirm_answer(c, index, replaced, count ? detail : "none checked");
 }
 
-int answer_current(struct ctx *c, const char *text)
+static int answer_checklist(struct ctx *c, long index, const char *text)
+{
+	const struct prompt *p = &c->tpl->prompts[index];
+	bool picked[TEMPLATE_MAX_OPTIONS];
+	char bad[128];
+	struct msg m;
+
+	if (parse_choices(p, text, picked, bad, sizeof bad) == 0)
+		return save_checklist(c, index, text, picked);
+	msg_init(&m);
+	msg_text(&m, "I could not match '");
+	text_user_clipped(&m, bad, 40);
+	msg_text(&m, "' to an option. Answer with numbers from 1 to %zu or option names, "
+		     "separated by commas (e.g. 1, 3), or none.", p->n_options);
+	return reply_private(c, &m);
+}
+
+int answer_prompt(struct ctx *c, long index, const char *text)
 {
 	const struct prompt *p;
 	size_t chars;
@@ -179,14 +187,14 @@ int answer_current(struct ctx *c, const char *text)
 
 	if (!require_session(c))
 		return 0;
-	p = &c->tpl->prompts[c->session.prompt_index];
+	p = &c->tpl->prompts[index];
 	chars = text_char_count(text);
 	if (chars > TEXT_MAX_CHARS)
-		return reply_text(c, "That answer is too long (%zu characters; the limit is %d). "
-				     "Please shorten it or split it.", chars, TEXT_MAX_CHARS);
+		return private_text(c, "That answer is too long (%zu characters; the limit is %d). "
+				       "Please shorten it or split it.", chars, TEXT_MAX_CHARS);
 	switch (p->kind) {
 	case PROMPT_CHECKLIST:
-		return answer_checklist(c, p, text);
+		return answer_checklist(c, index, text);
 	case PROMPT_ACTION_ITEMS:
 		return action_add(c, &c->session, text);
 	case PROMPT_TEXT:
@@ -195,7 +203,14 @@ int answer_current(struct ctx *c, const char *text)
 	}
 	result = store_answer_put(c->w->store, c->session.id, p->id, c->ev->user, text, NULL,
 				  c->ev->ref, c->now, &replaced);
-	return result ? result : confirm(c, c->session.prompt_index, replaced, NULL);
+	return result ? result : confirm_answer(c, index, replaced, NULL);
+}
+
+int answer_current(struct ctx *c, const char *text)
+{
+	if (!require_session(c))
+		return 0;
+	return answer_prompt(c, c->session.prompt_index, text);
 }
 
 int cmd_answer(struct ctx *c, const char *args)
@@ -203,24 +218,100 @@ int cmd_answer(struct ctx *c, const char *args)
 	return answer_current(c, args);
 }
 
+/* Withdraws the author's answer to prompt index, saying why in the reply. */
+static int withdraw(struct ctx *c, long index, const char *why)
+{
+	const struct prompt *p = &c->tpl->prompts[index];
+	size_t number = flow_number(c->tpl, index);
+	int result = store_answer_retract(c->w->store, c->session.id, p->id, c->ev->user, c->now);
+
+	if (result == BOT_ERR_NOT_FOUND)
+		return private_text(c, "You have no answer to question %zu to withdraw.", number);
+	if (result)
+		return result;
+	return private_text(c, "Your answer to question %zu is withdrawn%s (it stays in the "
+			       "history).", number, why);
+}
+
 int cmd_retract(struct ctx *c, const char *args)
 {
-	const struct prompt *p;
-	size_t number;
-	int result;
-
 	(void)args;
 	if (!require_session(c))
 		return 0;
-	p = &c->tpl->prompts[c->session.prompt_index];
-	number = flow_number(c->tpl, c->session.prompt_index);
-	if (p->kind == PROMPT_ACTION_ITEMS)
-		return reply_text(c, "Action items are not withdrawn but closed: !ws done <id>.");
-	result = store_answer_retract(c->w->store, c->session.id, p->id, c->ev->user, c->now);
-	if (result == BOT_ERR_NOT_FOUND)
-		return reply_text(c, "You have no answer to question %zu to withdraw.", number);
-	if (result)
+	if (c->tpl->prompts[c->session.prompt_index].kind == PROMPT_ACTION_ITEMS)
+		return private_text(c, "Action items are not withdrawn but closed: !ws done <id>.");
+	return withdraw(c, c->session.prompt_index, "");
+}
+
+/* The question whose answer came from the event's target message, by the author; -1
+ * when that message is no current answer of theirs in the open session. */
+static int answered_by_target(struct ctx *c, long *index)
+{
+	char prompt_id[128], user_id[256];
+	int result;
+
+	*index = -1;
+	if (!c->has_session || !c->tpl || !c->ev->target_ref)
+		return 0;
+	result = store_answer_by_ref(c->w->store, c->session.id, c->ev->target_ref, prompt_id,
+				     sizeof prompt_id, user_id, sizeof user_id);
+	if (result == BOT_ERR_NOT_FOUND || (!result && strcmp(user_id, c->ev->user) != 0))
+		return 0;
+	if (!result)
+		*index = template_prompt_index(c->tpl, prompt_id);
+	return result;
+}
+
+int answer_edited(struct ctx *c)
+{
+	long index;
+	int result = answered_by_target(c, &index);
+
+	if (result || index < 0 || commands_strip_prefix(c->ev->text))
 		return result;
-	return reply_text(c, "Your answer to question %zu is withdrawn (it stays in the history).",
-			  number);
+	return answer_prompt(c, index, c->ev->text);
+}
+
+int answer_deleted(struct ctx *c)
+{
+	long index;
+	int result = answered_by_target(c, &index);
+
+	if (result || index < 0)
+		return result;
+	return withdraw(c, index, " (its message was deleted)");
+}
+
+/* The form's session and question, if they are the open session's; else says why not. */
+static bool form_question(struct ctx *c, long *index)
+{
+	const struct event *ev = c->ev;
+
+	if (!c->has_session || !c->tpl || ev->session_id != c->session.id ||
+	    ev->prompt_index < 0 || (size_t)ev->prompt_index >= c->tpl->n_prompts) {
+		private_text(c, "That session is over, so this form was not saved.");
+		return false;
+	}
+	*index = ev->prompt_index;
+	return true;
+}
+
+int answer_form(struct ctx *c)
+{
+	const struct prompt *p;
+	bool picked[TEMPLATE_MAX_OPTIONS];
+	long index;
+
+	if (!form_question(c, &index))
+		return 0;
+	p = &c->tpl->prompts[index];
+	if (p->kind != PROMPT_CHECKLIST)
+		return answer_prompt(c, index, c->ev->text ? c->ev->text : "");
+	memset(picked, 0, sizeof picked);
+	for (size_t i = 0; i < c->ev->n_choices; i++) {
+		long o = template_option_find(p, c->ev->choices[i]);
+		if (o >= 0)
+			picked[o] = true;
+	}
+	return save_checklist(c, index, c->ev->text ? c->ev->text : "", picked);
 }

@@ -90,7 +90,7 @@ static int cmd_help(struct ctx *c, const char *args)
 	msg_text(&m, "\nWhile a question is open, a reply in its thread (in the console: any line "
 		     "that is not a command) is your answer. Dates: 2026-12-15, tomorrow, friday, "
 		     "next tuesday, in 2 weeks, dec 15.");
-	return reply(c, &m);
+	return reply_private(c, &m);
 }
 
 int commands_run(struct ctx *c, const char *line)
@@ -119,11 +119,11 @@ int commands_run(struct ctx *c, const char *line)
 		msg_text(&m, "'. Try ");
 		msg_code(&m, "!ws help");
 		msg_text(&m, " for the list.");
-		return reply(c, &m);
+		return reply_private(c, &m);
 	}
 	/* Arguments are kept as typed, but for the spaces after the command word. */
 	args = text_skip_space(p);
 	if (cmd->needs_args && args[0] == '\0')
-		return reply_text(c, "Usage: !ws %s", cmd->usage);
+		return private_text(c, "Usage: !ws %s", cmd->usage);
 	return cmd->fn(c, args);
 }

@@ -1,10 +1,12 @@
-/* dispatch.c - one event, one transaction: find the channel's session, route the event
- * to a command or an answer, commit. */
+/* dispatch.c - one event, one transaction: drop a redelivery, find the channel's
+ * session, route the event to a command, an answer, a button or a form, commit. */
+#include <stdio.h>
 #include <string.h>
 
 #include "bot/clock.h"
 #include "bot/err.h"
 #include "bot/log.h"
+#include "bot/store_seen.h"
 #include "handlers/commands.h"
 #include "handlers/handler.h"
 #include "handlers/text.h"
@@ -14,44 +16,95 @@ static int load_session(struct ctx *c)
 	const struct event *ev = c->ev;
 	int result = store_session_open_in(c->w->store, ev->transport, ev->channel, &c->session);
 
+	snprintf(c->author, sizeof c->author, "%s", ev->user_name ? ev->user_name : ev->user);
 	if (result == BOT_ERR_NOT_FOUND)
 		return 0;
 	if (result)
 		return result;
 	c->has_session = true;
 	c->tpl = template_set_find(c->w->templates, c->session.template_id);
-	return store_member_touch(c->w->store, c->session.id, ev->user, ev->user_name, c->now);
+	result = store_member_touch(c->w->store, c->session.id, ev->user, ev->user_name, c->now);
+	if (!result && !ev->user_name)
+		member_name(c, c->session.id, ev->user, c->author, sizeof c->author);
+	return result;
 }
 
-static int route(struct ctx *c)
+/* A message in the thread of one of the open session's questions answers it. */
+static int thread_answer(struct ctx *c)
+{
+	long index;
+	int result;
+
+	if (!c->has_session || !c->tpl || !c->ev->thread)
+		return 0;
+	result = store_prompt_by_ref(c->w->store, c->session.id, c->ev->thread, &index);
+	if (result == BOT_ERR_NOT_FOUND)
+		return 0;
+	return result ? result : answer_prompt(c, index, c->ev->text);
+}
+
+static int route_message(struct ctx *c)
 {
 	const struct event *ev = c->ev;
 	const char *command = ev->addressed ? ev->text : commands_strip_prefix(ev->text);
 
 	if (command)
 		return commands_run(c, command);
-	if (!ev->answers_open || text_blank(ev->text))
+	if (text_blank(ev->text))
 		return 0;
+	if (!ev->answers_open)
+		return thread_answer(c);
 	if (!c->has_session)
-		return reply_text(c, "No workshop is running here, so that was not recorded. "
-				     "Start one with !ws start, or see !ws help.");
+		return private_text(c, "No workshop is running here, so that was not recorded. "
+				       "Start one with !ws start, or see !ws help.");
 	return answer_current(c, ev->text);
+}
+
+static int route(struct ctx *c)
+{
+	switch (c->ev->kind) {
+	case EVENT_MESSAGE:
+		return route_message(c);
+	case EVENT_EDIT:
+		return answer_edited(c);
+	case EVENT_DELETE:
+		return answer_deleted(c);
+	case EVENT_BUTTON:
+		return button_pressed(c);
+	case EVENT_FORM:
+		return strcmp(c->ev->action, "action_item") == 0 ? action_form(c) : answer_form(c);
+	}
+	return 0;
+}
+
+/* Records the event's dedup key; *again tells whether it was handled before. */
+static int check_redelivery(struct ctx *c, bool *again)
+{
+	*again = false;
+	if (!c->ev->dedup_key)
+		return 0;
+	return store_seen_add(c->w->store, c->ev->transport, c->ev->dedup_key, c->now, again);
 }
 
 int workshop_dispatch(struct workshop *w, const struct event *ev)
 {
 	struct ctx c = { .w = w, .ev = ev, .now = (int64_t)clock_now() };
+	bool again = false;
 	int result = store_begin(w->store);
 
 	if (!result)
+		result = check_redelivery(&c, &again);
+	if (!result && again)
+		log_debug("workshop", "%s event %s seen before; skipped", ev->transport, ev->dedup_key);
+	if (!result && !again)
 		result = load_session(&c);
-	if (!result)
+	if (!result && !again)
 		result = route(&c);
 	if (!result)
 		result = store_commit(w->store);
 	if (result) {
 		store_rollback(w->store);
-		log_err("workshop", "a message from %s in %s:%s was not stored: %s",
+		log_err("workshop", "an event from %s in %s:%s was not stored: %s",
 			ev->user, ev->transport, ev->channel, bot_strerror(result));
 	}
 	return result;

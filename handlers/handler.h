@@ -15,16 +15,26 @@ struct ctx {
 	struct workshop *w;
 	const struct event *ev;
 	int64_t now;
+	char author[128];              /* the author's display name (or id) */
 	bool has_session;              /* an open (not ended) session in this channel */
 	struct session_rec session;    /* valid when has_session */
 	const struct template *tpl;    /* the open session's template, when has_session */
 };
 
-/* Queues msg as a reply in the event's channel (and thread). Frees msg's spans.
- * Returns 0 or a BOT_ERR_* code. */
+/* Queues msg as a reply in the event's channel (and thread), for everyone. Frees msg's
+ * spans. Returns 0 or a BOT_ERR_* code. */
 int reply(struct ctx *c, struct msg *m);
-/* Queues a one-line reply built from printf-style text of the bot's own. */
+/* Queues a one-line reply for everyone, printf-style, in the bot's own words. */
 int reply_text(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, seen only by the event's author where the chat allows (refusals, usage,
+ * help, status). */
+int reply_private(struct ctx *c, struct msg *m);
+int private_text(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Confirms the event's message (an answer): a reaction where the chat has them, else
+ * msg as a private reply. */
+int confirm(struct ctx *c, struct msg *m);
+/* Queues a form for the author (needs the event's trigger); spec is form JSON. */
+int open_form(struct ctx *c, const char *spec);
 /* Queues msg in the channel of session s, as the post of a question when prompt_index is
  * not -1. Frees msg's spans. */
 int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_index,
@@ -64,11 +74,28 @@ int cmd_due(struct ctx *c, const char *args);
 
 int cmd_report(struct ctx *c, const char *args);
 
-/* Records text as the author's answer to the open question (plain lines, thread
- * replies, `answer`). */
+/* Records text as the author's answer to the open question (plain lines, `answer`). */
 int answer_current(struct ctx *c, const char *text);
+/* Records text as the author's answer to question index of the open session (a reply in
+ * that question's thread). */
+int answer_prompt(struct ctx *c, long index, const char *text);
+/* An answer's message was edited or deleted: update or withdraw the answer. */
+int answer_edited(struct ctx *c);
+int answer_deleted(struct ctx *c);
+/* A submitted answer form (text or checklist choices). */
+int answer_form(struct ctx *c);
+
+/* Buttons on a question post, and the action-item form. */
+int button_pressed(struct ctx *c);
+int action_form(struct ctx *c);
 
 /* Adds an action item from "<what> [@owner] [by <date>]" to session s. */
 int action_add(struct ctx *c, const struct session_rec *s, const char *spec);
+/* Adds an action item of session s (owner and due may be NULL) and announces it. */
+int action_insert(struct ctx *c, const struct session_rec *s, const char *text,
+		  const char *owner, const char *due);
+/* The session action items of this channel belong to: the open one, else the latest.
+ * Returns 0, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
+int channel_session(struct ctx *c, struct session_rec *out);
 
 #endif

@@ -16,7 +16,7 @@ int cmd_report(struct ctx *c, const char *args)
 
 	if (!text_blank(args)) {
 		if (text_parse_id(args, &id) != 0)
-			return reply_text(c, "Usage: !ws report [session id]");
+			return private_text(c, "Usage: !ws report [session id]");
 		result = store_session_get(c->w->store, id, &s);
 		if (!result && (strcmp(s.transport, c->ev->transport) != 0 ||
 				strcmp(s.channel, c->ev->channel) != 0))
@@ -25,12 +25,12 @@ int cmd_report(struct ctx *c, const char *args)
 		result = store_session_latest_in(c->w->store, c->ev->transport, c->ev->channel, &s);
 	}
 	if (result == BOT_ERR_NOT_FOUND)
-		return reply_text(c, "No such session here. Start one with !ws start.");
+		return private_text(c, "No such session here. Start one with !ws start.");
 	if (result)
 		return result;
 	t = template_set_find(c->w->templates, s.template_id);
 	if (!t)
-		return reply_text(c, "Session #%lld uses the template '%s', which is not installed.",
+		return private_text(c, "Session #%lld uses the template '%s', which is not installed.",
 				  (long long)s.id, s.template_id);
 	msg_init(&m);
 	result = report_build(c->w->store, t, &s, &m);

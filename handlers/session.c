@@ -41,7 +41,7 @@ static int post_welcome(struct ctx *c)
 	msg_init(&m);
 	msg_bold(&m, "%s", t->title);
 	msg_text(&m, "\nSession #%lld, facilitated by ", (long long)c->session.id);
-	msg_user(&m, c->ev->user_name);
+	msg_user(&m, c->author);
 	msg_text(&m, ".\n%s", t->description);
 	if (t->presenters)
 		msg_text(&m, "\nPresented by: %s", t->presenters);
@@ -64,7 +64,7 @@ int cmd_start(struct ctx *c, const char *args)
 	text_copy_trimmed(id, sizeof id, args);
 	want = id[0] ? id : c->w->cfg->default_template;
 	if (c->has_session)
-		return reply_text(c, "Session #%lld is already running here (question %zu). "
+		return private_text(c, "Session #%lld is already running here (question %zu). "
 				     "Its facilitator can end it with !ws end first.",
 				  (long long)s->id, c->tpl ? flow_number(c->tpl, s->prompt_index) : 0);
 	c->tpl = template_set_find(c->w->templates, want);
@@ -77,7 +77,7 @@ int cmd_start(struct ctx *c, const char *args)
 		for (size_t i = 0; i < c->w->templates->n; i++)
 			msg_text(&m, " %s", c->w->templates->items[i]->id);
 		msg_text(&m, ". Usage: !ws start [template]");
-		return reply(c, &m);
+		return reply_private(c, &m);
 	}
 	memset(s, 0, sizeof *s);
 	snprintf(s->transport, sizeof s->transport, "%s", c->ev->transport);
@@ -105,7 +105,7 @@ static bool may_pace(struct ctx *c, const char *what)
 	if (!require_session(c) || !require_facilitator(c, what))
 		return false;
 	if (c->session.state == SESSION_PAUSED) {
-		reply_text(c, "The session is paused; !ws resume continues it.");
+		private_text(c, "The session is paused; !ws resume continues it.");
 		return false;
 	}
 	return true;
@@ -118,7 +118,7 @@ static int advance(struct ctx *c, const char *state)
 	int result;
 
 	if (next < 0)
-		return reply_text(c, "That was the last question. !ws end closes the session; "
+		return private_text(c, "That was the last question. !ws end closes the session; "
 				     "!ws report shows the summary.");
 	result = close_question(c, state);
 	return result ? result : open_question(c, next);
@@ -146,7 +146,7 @@ int cmd_back(struct ctx *c, const char *args)
 		return 0;
 	prev = flow_step(c->tpl, c->session.prompt_index, -1);
 	if (prev < 0)
-		return reply_text(c, "This is the first question; there is nothing before it.");
+		return private_text(c, "This is the first question; there is nothing before it.");
 	result = close_question(c, "closed");
 	return result ? result : open_question(c, prev);
 }
@@ -159,7 +159,7 @@ int cmd_pause(struct ctx *c, const char *args)
 	if (!require_session(c) || !require_facilitator(c, "pause"))
 		return 0;
 	if (c->session.state == SESSION_PAUSED)
-		return reply_text(c, "The session is already paused; !ws resume continues it.");
+		return private_text(c, "The session is already paused; !ws resume continues it.");
 	c->session.state = SESSION_PAUSED;
 	result = store_session_update(c->w->store, &c->session);
 	if (result)
@@ -176,7 +176,7 @@ int cmd_resume(struct ctx *c, const char *args)
 	if (!require_session(c) || !require_facilitator(c, "resume"))
 		return 0;
 	if (c->session.state != SESSION_PAUSED)
-		return reply_text(c, "The session is not paused.");
+		return private_text(c, "The session is not paused.");
 	c->session.state = SESSION_ACTIVE;
 	result = store_session_update(c->w->store, &c->session);
 	if (!result)
@@ -290,7 +290,7 @@ int cmd_status(struct ctx *c, const char *args)
 		return result;
 	}
 	msg_text(&m, "%s (%zu of %zu).", ml.listed ? "" : " nobody yet", ml.listed, ml.members);
-	return reply(c, &m);
+	return reply_private(c, &m);
 }
 
 int cmd_who(struct ctx *c, const char *args)
@@ -316,11 +316,11 @@ int cmd_who(struct ctx *c, const char *args)
 	}
 	if (!ml.listed) {
 		msg_free(&m);
-		return reply_text(c, "Everyone here has answered question %zu.",
+		return private_text(c, "Everyone here has answered question %zu.",
 				  flow_number(c->tpl, c->session.prompt_index));
 	}
 	msg_text(&m, ".");
-	return reply(c, &m);
+	return reply_private(c, &m);
 }
 
 struct counts {
@@ -350,7 +350,7 @@ int cmd_end(struct ctx *c, const char *args)
 
 	(void)args;
 	if (!c->has_session)
-		return reply_text(c, "No workshop is running here.");
+		return private_text(c, "No workshop is running here.");
 	/* A session whose template is gone can still be ended. */
 	if (!require_facilitator(c, "end"))
 		return 0;
@@ -390,5 +390,5 @@ int cmd_templates(struct ctx *c, const char *args)
 		msg_text(&m, " — %s (%zu questions)", t->title, flow_count(t));
 	}
 	msg_text(&m, "\nStart one with !ws start <name>.");
-	return reply(c, &m);
+	return reply_private(c, &m);
 }

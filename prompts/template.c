@@ -25,7 +25,6 @@
 #define TPL_MAX_ID       64             /* bytes per id */
 #define TPL_MAX_SECTIONS 100
 #define TPL_MAX_PROMPTS  1000           /* in all sections together */
-#define TPL_MAX_OPTIONS  100            /* per checklist */
 #define TPL_PATH_DEPTH   8              /* deepest path the validator names */
 #define TPL_QUOTE_MAX    48             /* bytes of a user value echoed in an error */
 
@@ -364,7 +363,7 @@ static int load_options(struct loader *l, json_t *jp, struct prompt *p, const ch
 	char q[QUOTE_BUF];
 	int rc;
 
-	rc = get_array(l, jp, "options", TPL_MAX_OPTIONS, "option", where, &arr);
+	rc = get_array(l, jp, "options", TEMPLATE_MAX_OPTIONS, "option", where, &arr);
 	if (rc)
 		return rc;
 	p->options = calloc(json_array_size(arr), sizeof(*p->options));

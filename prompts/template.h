@@ -15,6 +15,9 @@ enum prompt_kind {
 	PROMPT_ACTION_ITEMS,  /* action items: what, who (owner), when (due date) */
 };
 
+/* The most options a checklist may have. */
+#define TEMPLATE_MAX_OPTIONS 100
+
 struct prompt_option {
 	char *label;          /* short name for answers and tallies, e.g. "Community analysis";
 	                         unique (case-insensitively) within the prompt */

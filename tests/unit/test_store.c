@@ -119,6 +119,18 @@ static int64_t add_session(struct store *s, const char *transport, const char *c
 
 /* ---- opening ------------------------------------------------------------------------- */
 
+/* Queues a plain post (kind OUTBOX_POST). */
+static int put_post(struct store *s, const char *transport, const char *channel,
+		    const char *thread, const char *body, int64_t session_id, long prompt_index,
+		    int64_t now)
+{
+	struct outbox_rec rec = { .kind = OUTBOX_POST, .transport = transport, .channel = channel,
+				  .thread = thread, .body = body, .session_id = session_id,
+				  .prompt_index = prompt_index };
+
+	return store_outbox_put(s, &rec, now);
+}
+
 static void test_open_new_file(void **state)
 {
 	struct fixture *f = *state;
@@ -179,7 +191,7 @@ static void test_restart_keeps_data(void **state)
 	a.due_date = "2026-12-04";
 	a.created_by = "alice";
 	assert_int_equal(store_action_insert(f->s, &a, T0), 0);
-	assert_int_equal(store_outbox_put(f->s, "console", "console", NULL, "[[\"t\",\"hi\"]]", 0,
+	assert_int_equal(put_post(f->s, "console", "console", NULL, "[[\"t\",\"hi\"]]", 0,
 					  -1, T0), 0);
 	assert_int_equal(store_commit(f->s), 0);
 
@@ -824,13 +836,13 @@ static void test_outbox(void **state)
 	sid = add_session(f->s, "test", "C1", T0);
 	assert_int_equal(store_prompt_set_state(f->s, sid, 3, "open", T0), 0);
 
-	assert_int_equal(store_outbox_put(f->s, "test", "C1", NULL, "[[\"t\",\"one\"]]", 0, -1,
+	assert_int_equal(put_post(f->s, "test", "C1", NULL, "[[\"t\",\"one\"]]", 0, -1,
 					  T0), 0);
-	assert_int_equal(store_outbox_put(f->s, "other", "X", NULL, "[[\"t\",\"elsewhere\"]]", 0,
+	assert_int_equal(put_post(f->s, "other", "X", NULL, "[[\"t\",\"elsewhere\"]]", 0,
 					  -1, T0), 0);
-	assert_int_equal(store_outbox_put(f->s, "test", "C1", "T9", "[[\"t\",\"question\"]]", sid,
+	assert_int_equal(put_post(f->s, "test", "C1", "T9", "[[\"t\",\"question\"]]", sid,
 					  3, T0), 0);
-	assert_int_equal(store_outbox_put(f->s, "test", "C2", NULL, "[[\"t\",\"three\"]]", 0, -1,
+	assert_int_equal(put_post(f->s, "test", "C2", NULL, "[[\"t\",\"three\"]]", 0, -1,
 					  T0), 0);
 
 	memset(&seen, 0, sizeof seen);
