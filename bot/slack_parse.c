@@ -244,13 +244,35 @@ static json_t *view_input(json_t *view, const char *block_id, const char *action
 							       "values"), block_id), action_id);
 }
 
+/* The answer inputs of a submitted view: any block's "text" input is the text, and
+ * every block's "choices" checkboxes add to the choices (a long checklist is split over
+ * several blocks, ten options each). */
+static void collect_inputs(struct slack_frame *f, json_t *values)
+{
+	const char *block_id;
+	json_t *block;
+
+	json_object_foreach(values, block_id, block) {
+		json_t *picked = json_object_get(json_object_get(block, "choices"),
+						 "selected_options");
+		size_t i;
+		json_t *opt;
+
+		if (strncmp(block_id, "answer", 6) != 0)
+			continue;
+		if (str_at(json_object_get(block, "text"), "value"))
+			f->ev.text = str_at(json_object_get(block, "text"), "value");
+		json_array_foreach(picked, i, opt) {
+			if (f->ev.n_choices < TEMPLATE_MAX_OPTIONS && str_at(opt, "value"))
+				f->choices[f->ev.n_choices++] = str_at(opt, "value");
+		}
+	}
+}
+
 static int parse_view_submission(struct slack_frame *f, json_t *p)
 {
 	json_t *view = json_object_get(p, "view");
 	const char *callback = str_at(view, "callback_id");
-	json_t *picked;
-	size_t i;
-	json_t *opt;
 
 	if (!callback || (strcmp(callback, "ws_answer") != 0 &&
 			  strcmp(callback, "ws_action_item") != 0))
@@ -262,12 +284,7 @@ static int parse_view_submission(struct slack_frame *f, json_t *p)
 	f->ev.dedup_key = str_at(view, "id");
 	if (!f->ev.channel || !f->ev.user)
 		return ignore(f, "form without its channel or user");
-	f->ev.text = str_at(view_input(view, "answer", "text"), "value");
-	picked = json_object_get(view_input(view, "answer", "choices"), "selected_options");
-	json_array_foreach(picked, i, opt) {
-		if (f->ev.n_choices < TEMPLATE_MAX_OPTIONS && str_at(opt, "value"))
-			f->choices[f->ev.n_choices++] = str_at(opt, "value");
-	}
+	collect_inputs(f, json_object_get(json_object_get(view, "state"), "values"));
 	f->ev.choices = f->choices;
 	if (strcmp(f->ev.action, "action_item") == 0) {
 		f->ev.text = str_at(view_input(view, "what", "text"), "value");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bot/err.h"
+#include "bot/slack_blocks.h"
 #include "bot/slack_parse.h"
 #include "bot/slack_text.h"
 #include "tests/unit/support.h"
@@ -357,6 +358,104 @@ static void test_mrkdwn_escapes_user_text(void **state)
 	msg_free(&m);
 }
 
+static void test_question_post_has_buttons(void **state)
+{
+	struct outbox_rec rec = { .kind = OUTBOX_POST, .channel = "C1", .session_id = 4,
+				  .prompt_index = 12 };
+	json_t *body, *actions;
+
+	(void)state;
+	body = slack_post_body(&rec, "*Question 3*", true, false);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(body, "channel")), "C1");
+	assert_null(json_object_get(body, "thread_ts"));
+	actions = json_object_get(json_array_get(json_object_get(body, "blocks"), 1), "elements");
+	assert_int_equal(json_array_size(actions), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(actions, 0),
+							      "action_id")), "ws_answer");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(actions, 1),
+							      "value")), "4:12");
+	json_decref(body);
+
+	rec.thread = "100.1";
+	body = slack_post_body(&rec, "plain reply", false, false);
+	assert_string_equal(json_string_value(json_object_get(body, "thread_ts")), "100.1");
+	assert_null(json_object_get(body, "blocks"));
+	json_decref(body);
+}
+
+/* A modal built from a form spec, then "submitted" with every option of every checkbox
+ * group picked, parses back into a form event with those choices. */
+static void test_modal_round_trip(void **state)
+{
+	char spec[4096], err[BOT_ERRMSG_MAX], frame[8192];
+	struct outbox_rec rec = { .kind = OUTBOX_FORM, .channel = "C1", .target_ref = "trig" };
+	json_t *body, *blocks, *values;
+	struct slack_frame f;
+	size_t used;
+	char *values_text;
+
+	(void)state;
+	used = (size_t)snprintf(spec, sizeof spec, "{\"form\":\"answer\",\"session\":4,"
+				"\"prompt\":7,\"title\":\"Question 7 of 22, a long title\","
+				"\"question\":\"Which?\",\"kind\":\"checklist\",\"options\":[");
+	for (int i = 1; i <= 13; i++)
+		used += (size_t)snprintf(spec + used, sizeof spec - used,
+					 "%s{\"label\":\"Option %d\",\"text\":\"Option %d: more\"}",
+					 i > 1 ? "," : "", i, i);
+	snprintf(spec + used, sizeof spec - used, "]}");
+	rec.body = spec;
+	body = slack_modal_body(&rec, err, sizeof err);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(body, "trigger_id")), "trig");
+	assert_true(strlen(json_string_value(json_object_get(json_object_get(json_object_get(
+		body, "view"), "title"), "text"))) <= 24);
+	blocks = json_object_get(json_object_get(body, "view"), "blocks");
+	assert_int_equal(json_array_size(blocks), 2);
+
+	values = json_object();
+	for (size_t b = 0; b < json_array_size(blocks); b++) {
+		json_t *block = json_array_get(blocks, b);
+		json_t *options = json_object_get(json_object_get(block, "element"), "options");
+		json_object_set_new(values, json_string_value(json_object_get(block, "block_id")),
+				    json_pack("{s:{s:O}}", "choices", "selected_options", options));
+	}
+	values_text = json_dumps(values, JSON_COMPACT);
+	snprintf(frame, sizeof frame,
+		 "{\"envelope_id\":\"e\",\"type\":\"interactive\",\"payload\":{\"type\":"
+		 "\"view_submission\",\"user\":{\"id\":\"U7\"},\"view\":{\"id\":\"V1\","
+		 "\"callback_id\":\"%s\",\"private_metadata\":\"%s\",\"state\":{\"values\":%s}}}}",
+		 json_string_value(json_object_get(json_object_get(body, "view"), "callback_id")),
+		 json_string_value(json_object_get(json_object_get(body, "view"),
+						   "private_metadata")),
+		 values_text);
+	assert_int_equal(parse_text(frame, &f), 0);
+	assert_true(f.has_event);
+	assert_int_equal(f.ev.kind, EVENT_FORM);
+	assert_string_equal(f.ev.channel, "C1");
+	assert_int_equal(f.ev.session_id, 4);
+	assert_int_equal(f.ev.prompt_index, 7);
+	assert_int_equal(f.ev.n_choices, 13);
+	assert_string_equal(f.ev.choices[12], "Option 13");
+	slack_frame_free(&f);
+	free(values_text);
+	json_decref(values);
+	json_decref(body);
+
+	rec.body = "{\"form\":\"action_item\",\"session\":4,\"prompt\":-1,\"title\":\"Add\"}";
+	body = slack_modal_body(&rec, err, sizeof err);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(body, "view"),
+							      "callback_id")), "ws_action_item");
+	json_decref(body);
+
+	rec.body = "{\"form\":\"survey\"}";
+	assert_null(slack_modal_body(&rec, err, sizeof err));
+	assert_true(err[0] != '\0');
+	rec.body = "not json";
+	assert_null(slack_modal_body(&rec, err, sizeof err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_text_from_wire),
 		cmocka_unit_test(test_mrkdwn_escapes_user_text),
+		cmocka_unit_test(test_question_post_has_buttons),
+		cmocka_unit_test(test_modal_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("slack frames and text", tests, NULL, NULL);
