@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "err.h"
+#include "log.h"
 #include "tz.h"
 
 #define CONFIG_MAX_FILE (1024 * 1024)  /* bytes in the whole file */
@@ -40,6 +41,8 @@ struct cfg_key {
 	const char *expect;       /* what a good value looks like, for error messages */
 	size_t offset;            /* of the field in struct config */
 	size_t count_offset;      /* CFG_LIST only: of its size_t item count */
+	const char *env;          /* an environment variable that overrides it, or NULL */
+	bool secret;              /* never echoed in errors or logs */
 };
 
 #define FIELD(f) offsetof(struct config, f)
@@ -47,19 +50,25 @@ struct cfg_key {
 /* The one declaration of every key. The section order here is the order in messages. */
 static const struct cfg_key keys[] = {
 	{ "workshopbot", "database", CFG_PATH, 1, 4095, "workshopbot.db",
-	  "a file path", FIELD(database), 0 },
+	  "a file path", FIELD(database), 0, NULL, false },
 	{ "workshopbot", "templates", CFG_PATH, 1, 4095, "prompts",
-	  "a directory path", FIELD(templates_dir), 0 },
+	  "a directory path", FIELD(templates_dir), 0, NULL, false },
 	{ "workshopbot", "template", CFG_STRING, 1, 64, "community-engagement",
-	  "a template id such as community-engagement", FIELD(default_template), 0 },
+	  "a template id such as community-engagement", FIELD(default_template), 0, NULL, false },
 	{ "workshopbot", "timezone", CFG_TIMEZONE, 1, 64, "UTC",
-	  "an IANA time zone such as UTC or Europe/Berlin", FIELD(timezone), 0 },
+	  "an IANA time zone such as UTC or Europe/Berlin", FIELD(timezone), 0, NULL, false },
 	{ "workshopbot", "log_level", CFG_LOG_LEVEL, 1, 64, "info",
-	  "one of error, warn, info, debug", FIELD(log_level), 0 },
+	  "one of error, warn, info, debug", FIELD(log_level), 0, NULL, false },
 	{ "workshopbot", "admins", CFG_LIST, 1, 255, "",
-	  "comma-separated user names or ids", FIELD(admins), FIELD(n_admins) },
+	  "comma-separated user names or ids", FIELD(admins), FIELD(n_admins), NULL, false },
 	{ "console", "user", CFG_STRING, 0, 255, "",
-	  "a user name, or nothing for the OS user", FIELD(console_user), 0 },
+	  "a user name, or nothing for the OS user", FIELD(console_user), 0, NULL, false },
+	{ "slack", "app_token", CFG_STRING, 0, 512, "",
+	  "the app-level token (xapp-...)", FIELD(slack_app_token), 0, "SLACK_APP_TOKEN", true },
+	{ "slack", "bot_token", CFG_STRING, 0, 512, "",
+	  "the bot token (xoxb-...)", FIELD(slack_bot_token), 0, "SLACK_BOT_TOKEN", true },
+	{ "slack", "api_url", CFG_STRING, 1, 1024, "https://slack.com/api/",
+	  "the Web API base URL", FIELD(slack_api_url), 0, "SLACK_API_URL", false },
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -190,6 +199,9 @@ struct parser {
 	size_t line_len;
 	unsigned set_on[N_KEYS];      /* line that set each key, 0 if not set yet */
 	char value[CONFIG_MAX_LINE + 1];
+	const char *quote_end;        /* quote the line only up to here (a value that may be
+	                                 a token is hidden), or NULL for the whole line */
+	bool has_secret;              /* the file sets a secret key */
 	char *err;
 	size_t errlen;
 };
@@ -243,12 +255,15 @@ static int line_fail(struct parser *ps, const char *fmt, ...)
 	char quote[CONFIG_QUOTE_MAX + 1];
 	va_list ap;
 
+	const char *end = ps->quote_end;
+
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof problem, fmt, ap);
 	va_end(ap);
-	quote_line(ps->line, ps->line_len, quote);
-	return bot_fail(ps->err, ps->errlen, BOT_ERR_CONFIG, "%s:%u: %s >>> '%s'",
-			ps->path, ps->line_no, problem, quote);
+	/* A value that may be a token (a secret key's, or an unknown key's) is not quoted. */
+	quote_line(ps->line, end ? (size_t)(end - ps->line) : ps->line_len, quote);
+	return bot_fail(ps->err, ps->errlen, BOT_ERR_CONFIG, "%s:%u: %s >>> '%s%s'",
+			ps->path, ps->line_no, problem, quote, end ? " <hidden>" : "");
 }
 
 /* The table's spelling of a section name, or NULL if no key lives there. */
@@ -523,6 +538,7 @@ static int parse_assignment(struct parser *ps, const char *p, const char *end)
 		return line_fail(ps, "missing '=' after key '%.*s'; expected key = value",
 				 echo, name);
 	p++;
+	ps->quote_end = p;
 	if (!ps->section) {
 		idx = key_find(NULL, name, name_len);
 		if (idx >= 0)
@@ -544,6 +560,9 @@ static int parse_assignment(struct parser *ps, const char *p, const char *end)
 		return line_fail(ps, "unknown key '%.*s' in [%s]; expected %s",
 				 echo, name, ps->section, expected);
 	}
+	if (!keys[idx].secret)
+		ps->quote_end = NULL;
+	ps->has_secret |= keys[idx].secret;
 	if (ps->set_on[idx])
 		return line_fail(ps, "duplicate key '%s' in [%s] (first set on line %u)",
 				 keys[idx].name, keys[idx].section, ps->set_on[idx]);
@@ -590,9 +609,28 @@ static int parse_line(struct parser *ps)
 	skip_blank(&p, end);
 	if (p == end || *p == '#')
 		return 0;
-	if (*p == '[')
+	if (*p == '[') {
+		ps->quote_end = NULL;
 		return parse_section(ps, p + 1, end);
+	}
 	return parse_assignment(ps, p, end);
+}
+
+/* The end of the line's first word (after leading blanks), or NULL for a line that is
+ * blank or only one word. */
+static const char *first_word_end(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+
+	skip_blank(&p, end);
+	while (p < end && !is_blank(*p) && *p != '=')
+		p++;
+	skip_blank(&p, end);
+	if (p < end && *p == '=') {
+		p++;
+		skip_blank(&p, end);
+	}
+	return p < end ? p : NULL;
 }
 
 static int parse_text(struct parser *ps, const char *text, size_t len)
@@ -611,6 +649,9 @@ static int parse_text(struct parser *ps, const char *text, size_t len)
 		ps->line_len = (size_t)(line_end - p);
 		if (ps->line_len > 0 && line_end[-1] == '\r')
 			ps->line_len--;  /* CRLF line ending */
+		/* Until the line is known to be something else, anything after its first
+		 * word might be a token: do not quote it. */
+		ps->quote_end = first_word_end(ps->line, ps->line_len);
 		if (ps->line_len > CONFIG_MAX_LINE) {
 			result = line_fail(ps, "line is longer than %d bytes", CONFIG_MAX_LINE);
 			break;
@@ -692,6 +733,35 @@ static int config_defaults(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* A file with a token in it should be readable by its owner only. */
+static void warn_if_readable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warn("config", "%s holds secrets but other users may read it (mode %03o); "
+			 "run: chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* Keys with an environment variable take its value when it is set and not empty. */
+static int apply_environment(struct config *cfg, char *err, size_t errlen)
+{
+	char why[BOT_ERRMSG_MAX];
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const char *v = keys[i].env ? getenv(keys[i].env) : NULL;
+		int result;
+
+		if (!v || !*v)
+			continue;
+		result = key_set(cfg, &keys[i], v, strlen(v), true, why, sizeof why);
+		if (result)
+			return bot_fail(err, errlen, result, "environment %s: %s", keys[i].env,
+					keys[i].secret ? "bad value" : why);
+	}
+	return 0;
+}
+
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	struct parser *ps = NULL;
@@ -718,10 +788,51 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	ps->err = err;
 	ps->errlen = errlen;
 	result = parse_text(ps, text, len);
+	if (!result && ps->has_secret)
+		warn_if_readable(path);
 out:
 	free(ps);
 	free(text);
+	if (!result)
+		result = apply_environment(cfg, err, errlen);
 	return result;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool config_slack_enabled(const struct config *cfg)
+{
+	return cfg->slack_app_token && cfg->slack_app_token[0] && cfg->slack_bot_token &&
+	       cfg->slack_bot_token[0];
+}
+
+/* Both Slack tokens or neither, each of its kind; the API URL is http(s). */
+static int check_slack(const struct config *cfg, char *err, size_t errlen)
+{
+	bool app = cfg->slack_app_token && cfg->slack_app_token[0];
+	bool bot = cfg->slack_bot_token && cfg->slack_bot_token[0];
+
+	if (app != bot)
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[slack] needs both tokens: %s is set but %s is not (also "
+				"settable as SLACK_APP_TOKEN and SLACK_BOT_TOKEN)",
+				app ? "app_token" : "bot_token", app ? "bot_token" : "app_token");
+	if (app && !has_prefix(cfg->slack_app_token, "xapp-"))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[slack] app_token is not an app-level token; expected one starting "
+				"with xapp- (Basic Information > App-Level Tokens)");
+	if (bot && !has_prefix(cfg->slack_bot_token, "xoxb-"))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[slack] bot_token is not a bot token; expected one starting with "
+				"xoxb- (OAuth & Permissions > Bot User OAuth Token)");
+	if (!has_prefix(cfg->slack_api_url, "http://") && !has_prefix(cfg->slack_api_url, "https://"))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[slack] api_url '%.*s' is not an http(s) URL", CONFIG_ECHO_MAX,
+				cfg->slack_api_url ? cfg->slack_api_url : "");
+	return 0;
 }
 
 int config_check(const struct config *cfg, char *err, size_t errlen)
@@ -749,7 +860,7 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
 				"[workshopbot] templates '%s': cannot read: %s",
 				cfg->templates_dir, strerror(errno));
 	closedir(dir);
-	return 0;
+	return check_slack(cfg, err, errlen);
 }
 
 void config_free(struct config *cfg)

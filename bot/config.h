@@ -6,6 +6,7 @@
 #ifndef WORKSHOPBOT_CONFIG_H
 #define WORKSHOPBOT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -19,6 +20,9 @@ struct config {
 	char **admins;           /* [workshopbot] admins: users who may pace any session */
 	size_t n_admins;
 	char *console_user;      /* [console] user: who a line without "name>" speaks as */
+	char *slack_app_token;   /* [slack] app_token or SLACK_APP_TOKEN (secret) */
+	char *slack_bot_token;   /* [slack] bot_token or SLACK_BOT_TOKEN (secret) */
+	char *slack_api_url;     /* [slack] api_url or SLACK_API_URL */
 };
 
 /* Fills cfg with every default, then, if path is not NULL, reads the file over them.
@@ -32,6 +36,9 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 int config_check(const struct config *cfg, char *err, size_t errlen);
 
 void config_free(struct config *cfg);
+
+/* True when both Slack tokens are set. */
+bool config_slack_enabled(const struct config *cfg);
 
 /* Non-zero if user is listed in [workshopbot] admins. */
 int config_is_admin(const struct config *cfg, const char *user);

@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 7  /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 10 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -159,6 +159,9 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	for (size_t i = 0; i < a->n_admins; i++)
 		assert_string_equal(a->admins[i], b->admins[i]);
 	assert_string_equal(a->console_user, b->console_user);
+	assert_string_equal(a->slack_app_token, b->slack_app_token);
+	assert_string_equal(a->slack_bot_token, b->slack_bot_token);
+	assert_string_equal(a->slack_api_url, b->slack_api_url);
 }
 
 /* Reads a whole file from the repository; caller frees. */
@@ -433,26 +436,26 @@ static const struct error_case error_cases[] = {
 	{ "unknown key", "# c\n\n[workshopbot]\n\ndatabase = a\n\ncolour = blue\n", 0,
 	  BOT_ERR_CONFIG, 7,
 	  "unknown key 'colour' in [workshopbot]; expected one of database, templates, "
-	  "template, timezone, log_level, admins", "colour = blue" },
+	  "template, timezone, log_level, admins", "colour = <hidden>" },
 	{ "key of another section", "[console]\nuser = bob\nadmins = x\n", 0,
 	  BOT_ERR_CONFIG, 3,
 	  "unknown key 'admins' in [console]; expected user ('admins' belongs in "
-	  "[workshopbot])", "admins = x" },
+	  "[workshopbot])", "admins = <hidden>" },
 	{ "keys are case-sensitive", "[workshopbot]\nDatabase = x\n", 0, BOT_ERR_CONFIG, 2,
-	  "unknown key 'Database' in [workshopbot]", "Database = x" },
+	  "unknown key 'Database' in [workshopbot]", "Database = <hidden>" },
 	{ "known key outside any section", "# top\ndatabase = x.db\n", 0, BOT_ERR_CONFIG, 2,
 	  "key 'database' is outside any section; expected a [workshopbot] header",
-	  "database = x.db" },
+	  "database = <hidden>" },
 	{ "unknown key outside any section", "colour = blue\n", 0, BOT_ERR_CONFIG, 1,
-	  "key 'colour' is outside any section", "colour = blue" },
+	  "key 'colour' is outside any section", "colour = <hidden>" },
 	{ "missing '=' after key", "[workshopbot]\ndatabase x.db\n", 0, BOT_ERR_CONFIG, 2,
-	  "missing '=' after key 'database'", "database x.db" },
+	  "missing '=' after key 'database'", "database <hidden>" },
 	{ "bare key", "[workshopbot]\n\n  database  \n", 0, BOT_ERR_CONFIG, 3,
 	  "missing '=' after key 'database'", "database" },
 	{ "key with a space", "[workshopbot]\nlog level = info\n", 0, BOT_ERR_CONFIG, 2,
-	  "missing '=' after key 'log'", "log level = info" },
+	  "missing '=' after key 'log'", "log <hidden>" },
 	{ "no key name", "[workshopbot]\n= x\n", 0, BOT_ERR_CONFIG, 2,
-	  "expected a key name", "= x" },
+	  "expected a key name", "= <hidden>" },
 	{ "duplicate key", "[workshopbot]\ndatabase = a\n[console]\nuser = u\n[workshopbot]\n"
 	  "database = b\n", 0, BOT_ERR_CONFIG, 6,
 	  "duplicate key 'database' in [workshopbot] (first set on line 2)", "database = b" },
@@ -495,19 +498,19 @@ static const struct error_case error_cases[] = {
 	  BOT_ERR_CONFIG, 2, "unexpected text after the closing quote", "template = \"a\"# b" },
 	{ "NUL byte", "[workshopbot]\ndata\0base = x\n",
 	  sizeof "[workshopbot]\ndata\0base = x\n" - 1, BOT_ERR_CONFIG, 2,
-	  "NUL byte at column 5", "data\\x00base = x" },
+	  "NUL byte at column 5", "data\\x00base = <hidden>" },
 	{ "control character", "[workshopbot]\ntemplate = a\x1b[31mb\n", 0, BOT_ERR_CONFIG, 2,
-	  "control character 0x1b at column 13", "template = a\\x1b[31mb" },
+	  "control character 0x1b at column 13", "template = <hidden>" },
 	{ "lone carriage return", "[workshopbot]\ntemplate = a\rb\n", 0, BOT_ERR_CONFIG, 2,
-	  "control character 0x0d", "template = a\\x0db" },
+	  "control character 0x0d", "template = <hidden>" },
 	{ "invalid UTF-8", "[workshopbot]\n# fine\ntemplate = caf\xe9\n", 0, BOT_ERR_CONFIG, 3,
-	  "invalid UTF-8 at column 15", "template = caf\\xe9" },
+	  "invalid UTF-8 at column 15", "template = <hidden>" },
 	{ "overlong UTF-8", "[workshopbot]\ntemplate = \xc0\xaf\n", 0, BOT_ERR_CONFIG, 2,
-	  "invalid UTF-8 at column 12", "template = \\xc0\\xaf" },
+	  "invalid UTF-8 at column 12", "template = <hidden>" },
 	{ "UTF-16 surrogate", "[console]\nuser = \xed\xa0\x80\n", 0, BOT_ERR_CONFIG, 2,
-	  "invalid UTF-8 at column 8", "user = \\xed\\xa0\\x80" },
+	  "invalid UTF-8 at column 8", "user = <hidden>" },
 	{ "truncated UTF-8 in a comment", "# \xe2\x82\n", 0, BOT_ERR_CONFIG, 1,
-	  "invalid UTF-8 at column 3", "# \\xe2\\x82" },
+	  "invalid UTF-8 at column 3", "# <hidden>" },
 	{ "error after a good line", "[workshopbot]\ndatabase = set.db\nlog_level = x\n", 0,
 	  BOT_ERR_CONFIG, 3, "bad value 'x' for log_level", "log_level = x" },
 };
@@ -554,7 +557,7 @@ static void test_error_long_line_quote_is_cut(void **state)
 	char text[512];
 	const char *err;
 
-	snprintf(text, sizeof text, "[workshopbot]\ncolour = %0200d\n", 7);
+	snprintf(text, sizeof text, "[%0200d]\n", 7);
 	assert_int_equal(load(f, text), BOT_ERR_CONFIG);
 	err = strstr(f->err, ">>> '");
 	assert_non_null(err);
@@ -708,6 +711,91 @@ static void test_example_uncommented_is_defaults(void **state)
 	config_free(&defaults);
 }
 
+/* ---- secrets, the environment and the Slack keys ---- */
+
+#define APP_TOKEN "xapp-1-A111-secretvalue"
+#define BOT_TOKEN "xoxb-111-222-secretvalue"
+
+/* No error message ever shows a token: not for a duplicate secret key, not for a
+ * misspelt key, not for a line with a bad byte. */
+static void test_secrets_never_quoted(void **state)
+{
+	static const char *const texts[] = {
+		"[slack]\nbot_token = " BOT_TOKEN "\nbot_token = " BOT_TOKEN "\n",
+		"[slack]\nbot_tokn = " BOT_TOKEN "\n",
+		"[slack]\napp_token = " APP_TOKEN "\x01\n",
+		"app_token = " APP_TOKEN "\n",
+		"[slack]\napp_token \"" APP_TOKEN "\"\n",
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		assert_int_equal(load(f, texts[i]), BOT_ERR_CONFIG);
+		if (strstr(f->err, "secretvalue"))
+			fail_msg("case %zu shows the token: %s", i, f->err);
+	}
+	/* A missing '=' is the one form whose value cannot be told from a key: it is not
+	 * quoted past the key either. */
+	assert_null(strstr(f->err, "secretvalue"));
+}
+
+static void test_environment_overrides(void **state)
+{
+	struct fixture *f = *state;
+
+	setenv("SLACK_APP_TOKEN", APP_TOKEN, 1);
+	setenv("SLACK_BOT_TOKEN", BOT_TOKEN, 1);
+	setenv("SLACK_API_URL", "http://127.0.0.1:9/api/", 1);
+	load_ok(f, "[slack]\nbot_token = xoxb-from-file\napi_url = https://x/\n");
+	unsetenv("SLACK_APP_TOKEN");
+	unsetenv("SLACK_BOT_TOKEN");
+	unsetenv("SLACK_API_URL");
+	assert_string_equal(f->cfg.slack_app_token, APP_TOKEN);
+	assert_string_equal(f->cfg.slack_bot_token, BOT_TOKEN);
+	assert_string_equal(f->cfg.slack_api_url, "http://127.0.0.1:9/api/");
+	assert_true(config_slack_enabled(&f->cfg));
+
+	/* An empty variable does not override. */
+	setenv("SLACK_BOT_TOKEN", "", 1);
+	load_ok(f, "[slack]\nbot_token = xoxb-from-file\n");
+	unsetenv("SLACK_BOT_TOKEN");
+	assert_string_equal(f->cfg.slack_bot_token, "xoxb-from-file");
+	assert_false(config_slack_enabled(&f->cfg));
+}
+
+static void test_check_slack(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *error;     /* NULL: valid */
+	} cases[] = {
+		{ "[slack]\n", NULL },
+		{ "[slack]\napp_token = " APP_TOKEN "\nbot_token = " BOT_TOKEN "\n", NULL },
+		{ "[slack]\napp_token = " APP_TOKEN "\n", "needs both tokens" },
+		{ "[slack]\nbot_token = " BOT_TOKEN "\n", "needs both tokens" },
+		{ "[slack]\napp_token = " BOT_TOKEN "\nbot_token = " BOT_TOKEN "\n",
+		  "not an app-level token" },
+		{ "[slack]\napp_token = " APP_TOKEN "\nbot_token = " APP_TOKEN "\n",
+		  "not a bot token" },
+		{ "[slack]\napi_url = ftp://x/\n", "not an http(s) URL" },
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+		load_ok(f, cases[i].text);
+		rc = config_check(&f->cfg, f->err, sizeof f->err);
+		if (!cases[i].error) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, f->err);
+			continue;
+		}
+		assert_int_equal(rc, BOT_ERR_CONFIG);
+		if (!strstr(f->err, cases[i].error) || strstr(f->err, "secretvalue"))
+			fail_msg("case %zu: %s", i, f->err);
+	}
+}
+
 /* ---- config_check ---- */
 
 static void test_check_good(void **state)
@@ -791,6 +879,9 @@ int main(void)
 		CASE(test_half_loaded_free),
 		CASE(test_example_loads_as_defaults),
 		CASE(test_example_uncommented_is_defaults),
+		CASE(test_secrets_never_quoted),
+		CASE(test_environment_overrides),
+		CASE(test_check_slack),
 		CASE(test_check_good),
 		CASE(test_check_templates_missing),
 		CASE(test_check_templates_not_dir),
