@@ -2,6 +2,7 @@
  * transport through the handlers to the outbox and back out. */
 #include "bot/bot.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ int bot_init(struct bot *b, const struct config *cfg, struct store *store,
 	b->sigint.data = b->sigterm.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	/* A peer that closes a socket must not kill the daemon: writes then fail with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 
@@ -218,4 +221,19 @@ void bot_failed(struct bot *b, int64_t outbox_id, const char *error)
 	if (result)
 		log_err("bot", "message %lld could not be marked failed: %s", (long long)outbox_id,
 			bot_strerror(result));
+}
+
+void bot_transport_failed(struct bot *b, struct transport *t)
+{
+	bool others = false;
+
+	t->ops->stop(t);
+	for (size_t i = 0; i < b->n_transports; i++) {
+		if (b->transports[i] == t)
+			b->failed[i] = true;
+		else if (!b->failed[i])
+			others = true;
+	}
+	if (!others)
+		bot_stop(b, 1);
 }

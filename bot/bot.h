@@ -23,6 +23,7 @@ struct bot {
 	const struct template_set *templates;
 	struct workshop ws;
 	struct transport *transports[BOT_MAX_TRANSPORTS];
+	bool failed[BOT_MAX_TRANSPORTS];     /* stopped for good by a fatal error */
 	size_t n_transports;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
@@ -57,6 +58,10 @@ void bot_flush(struct bot *b, struct transport *t);
 
 /* A message from the outbox was delivered; ref is the transport's id for it. */
 void bot_sent(struct bot *b, int64_t outbox_id, const char *ref);
+
+/* A transport stopped for good (a refused token, Socket Mode turned off): it is stopped,
+ * and when no other transport runs the bot stops with exit code 1. */
+void bot_transport_failed(struct bot *b, struct transport *t);
 
 /* A message from the outbox cannot be delivered (error is one line, kept with it). */
 void bot_failed(struct bot *b, int64_t outbox_id, const char *error);

@@ -33,9 +33,11 @@ struct event {
 	                             command, mention): text is a command without prefix */
 	bool answers_open;        /* the transport treats plain text as an answer to the
 	                             open question (the console does) */
+	bool moderator;           /* the chat gives the author the right to pace any session
+	                             here (a Matrix power level at the configured level) */
 
 	/* BUTTON and FORM */
-	const char *action;       /* "answer", "next", "skip", "add_action" (button);
+	const char *action;       /* "answer", "next", "skip" (button);
 	                             "answer", "action_item" (form) */
 	int64_t session_id;       /* the session and question the button or form is for */
 	long prompt_index;

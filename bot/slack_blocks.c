@@ -72,8 +72,7 @@ static json_t *sections(const char *text)
 	return blocks;
 }
 
-json_t *slack_post_body(const struct outbox_rec *rec, const char *text, bool question,
-			bool action_items)
+json_t *slack_post_body(const struct outbox_rec *rec, const char *text, bool question)
 {
 	json_t *body = json_pack("{s:s, s:s, s:b}", "channel", rec->channel, "text", text,
 				 "unfurl_links", 0);
@@ -90,9 +89,7 @@ json_t *slack_post_body(const struct outbox_rec *rec, const char *text, bool que
 			     sizeof value);
 	blocks = sections(text);
 	buttons = json_array();
-	json_array_append_new(buttons, action_items
-		? button("Add action item", "ws_add_action", value, "primary")
-		: button("Answer", "ws_answer", value, "primary"));
+	json_array_append_new(buttons, button("Answer", "ws_answer", value, "primary"));
 	json_array_append_new(buttons, button("Next", "ws_next", value, NULL));
 	json_array_append_new(buttons, button("Skip", "ws_skip", value, NULL));
 	json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "actions", "elements",

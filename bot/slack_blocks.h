@@ -11,11 +11,10 @@
 /* Slack's limit for a message's text, with room to spare; longer posts are split. */
 #define SLACK_TEXT_MAX 39000
 
-/* The chat.postMessage body for one part of a message (text is mrkdwn). A question post
- * (rec->prompt_index >= 0, kind post) carries Answer / Next / Skip buttons, and an
- * action-items question an "Add action item" button. New reference; NULL on OOM. */
-json_t *slack_post_body(const struct outbox_rec *rec, const char *text, bool question,
-			bool action_items);
+/* The chat.postMessage body for one part of a message (text is mrkdwn). With question
+ * set it carries the Answer / Next / Skip buttons of question rec->prompt_index (Answer
+ * on the action-items question opens the action-item form). New reference; NULL on OOM. */
+json_t *slack_post_body(const struct outbox_rec *rec, const char *text, bool question);
 
 /* The chat.update body replacing a question post's text (buttons removed). */
 json_t *slack_update_body(const struct outbox_rec *rec, const char *text);

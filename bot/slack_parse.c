@@ -213,7 +213,6 @@ static int parse_block_action(struct slack_frame *f, json_t *p)
 	const char *id = str_at(action, "action_id");
 	static const struct { const char *action_id, *action; } buttons[] = {
 		{ "ws_answer", "answer" }, { "ws_next", "next" }, { "ws_skip", "skip" },
-		{ "ws_add_action", "add_action" },
 	};
 
 	f->ev.action = NULL;

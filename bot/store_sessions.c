@@ -245,8 +245,8 @@ int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
 {
 	static const char sql[] =
 		"INSERT INTO members (session_id, user_id, display_name, joined_at) "
-		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (session_id, user_id) DO UPDATE SET "
-		"display_name = ?3 WHERE display_name != ?3";
+		"VALUES (?1, ?2, coalesce(?3, ?2), ?4) ON CONFLICT (session_id, user_id) DO UPDATE "
+		"SET display_name = ?3 WHERE ?3 IS NOT NULL AND display_name != ?3";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)

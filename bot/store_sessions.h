@@ -58,7 +58,8 @@ int store_prompt_by_ref(struct store *s, int64_t session_id, const char *ref,
 int store_member_rename(struct store *s, const char *transport, const char *user_id,
 			const char *display_name);
 
-/* Adds user to the session's members, or refreshes the display name. */
+/* Adds user to the session's members, or refreshes the display name. A NULL display
+ * name (not known yet) keeps a known one, and stands as the user id for a new member. */
 int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
 		       const char *display_name, int64_t now);
 /* Calls fn for every member in the order they joined. */

@@ -86,20 +86,27 @@ static int check_redelivery(struct ctx *c, bool *again)
 	return store_seen_add(c->w->store, c->ev->transport, c->ev->dedup_key, c->now, again);
 }
 
-int workshop_dispatch(struct workshop *w, const struct event *ev)
+int workshop_handle(struct workshop *w, const struct event *ev)
 {
 	struct ctx c = { .w = w, .ev = ev, .now = (int64_t)clock_now() };
 	bool again = false;
-	int result = store_begin(w->store);
+	int result = check_redelivery(&c, &again);
 
-	if (!result)
-		result = check_redelivery(&c, &again);
 	if (!result && again)
 		log_debug("workshop", "%s event %s seen before; skipped", ev->transport, ev->dedup_key);
 	if (!result && !again)
 		result = load_session(&c);
 	if (!result && !again)
 		result = route(&c);
+	return result;
+}
+
+int workshop_dispatch(struct workshop *w, const struct event *ev)
+{
+	int result = store_begin(w->store);
+
+	if (!result)
+		result = workshop_handle(w, ev);
 	if (!result)
 		result = store_commit(w->store);
 	if (result) {

@@ -50,25 +50,48 @@ static const char *answer_hint(enum prompt_kind kind)
 	return "Reply with your answer.";
 }
 
-void flow_question_msg(const struct template *t, long index, struct msg *m)
+static void put_heading(const struct template *t, long index, struct msg *m)
+{
+	const struct section *sec = &t->sections[t->prompts[index].section];
+
+	msg_bold(m, "Question %zu of %zu · %s", flow_number(t, index), flow_count(t), sec->title);
+}
+
+/* The prompt's title and text (the text only when it does not repeat the heading). */
+static void put_prompt(const struct template *t, long index, struct msg *m)
 {
 	const struct prompt *p = &t->prompts[index];
 	const struct section *sec = &t->sections[p->section];
+	bool own_text = strcmp(p->text, sec->title) != 0;
+
+	msg_text(m, "\n");
+	if (p->title)
+		msg_bold(m, "%s", p->title);
+	if (p->title && own_text)
+		msg_text(m, ": ");
+	if (!p->title || own_text)
+		msg_text(m, "%s", p->text);
+}
+
+void flow_question_msg(const struct template *t, long index, struct msg *m)
+{
+	const struct prompt *p = &t->prompts[index];
 	long first = index;
 
 	while (first > 0 && !flow_is_question(&t->prompts[first - 1]))
 		first--;
-	msg_bold(m, "Question %zu of %zu · %s", flow_number(t, index), flow_count(t), sec->title);
+	put_heading(t, index, m);
 	for (long i = first; i < index; i++)
 		msg_text(m, "\n%s", t->prompts[i].text);
-	msg_text(m, "\n");
-	if (p->title)
-		msg_bold(m, "%s", p->title);
-	if (p->title && strcmp(p->text, sec->title) != 0)
-		msg_text(m, ": ");
-	if (!p->title || strcmp(p->text, sec->title) != 0)
-		msg_text(m, "%s", p->text);
+	put_prompt(t, index, m);
 	for (size_t i = 0; i < p->n_options; i++)
 		msg_text(m, "\n  %zu. %s", i + 1, p->options[i].text);
 	msg_text(m, "\n%s", answer_hint(p->kind));
+}
+
+void flow_closed_msg(const struct template *t, long index, const char *state, struct msg *m)
+{
+	put_heading(t, index, m);
+	put_prompt(t, index, m);
+	msg_text(m, "\n(%s)", state);
 }

@@ -23,4 +23,8 @@ size_t flow_count(const struct template *t);
  * its number and section, its text, its options, and how to answer it. */
 void flow_question_msg(const struct template *t, long index, struct msg *m);
 
+/* Appends what a question's post becomes once the session moved on: its heading and
+ * text, marked closed or skipped (state). */
+void flow_closed_msg(const struct template *t, long index, const char *state, struct msg *m);
+
 #endif

@@ -1,5 +1,4 @@
-/* forms.c - buttons on question posts (answer, next, skip, add an action item) and the
- * action-item form. */
+/* forms.c - buttons on question posts (answer, next, skip) and the action-item form. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +62,6 @@ int button_pressed(struct ctx *c)
 	if (!require_session(c))
 		return 0;
 	current = ev->session_id == c->session.id && ev->prompt_index == c->session.prompt_index;
-	if (strcmp(ev->action, "add_action") == 0)
-		return open_action_form(c);
 	if (strcmp(ev->action, "answer") == 0) {
 		if (ev->session_id != c->session.id || ev->prompt_index < 0 ||
 		    (size_t)ev->prompt_index >= c->tpl->n_prompts ||

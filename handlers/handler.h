@@ -40,6 +40,11 @@ int open_form(struct ctx *c, const char *spec);
 int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_index,
 		    struct msg *m);
 
+/* Queues a new text for the post of question prompt_index of session s (where the chat
+ * can edit posts). Frees msg's spans. */
+int update_question(struct ctx *c, const struct session_rec *s, long prompt_index,
+		    struct msg *m);
+
 /* The display name of a session member, into buf (the id when unknown). */
 void member_name(struct ctx *c, int64_t session_id, const char *user_id, char *buf,
 		 size_t len);

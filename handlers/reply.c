@@ -109,6 +109,15 @@ int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_inde
 	return queue_msg(c, &rec, m);
 }
 
+int update_question(struct ctx *c, const struct session_rec *s, long prompt_index,
+		    struct msg *m)
+{
+	struct outbox_rec rec = { .kind = OUTBOX_UPDATE, .channel = s->channel,
+				  .session_id = s->id, .prompt_index = prompt_index };
+
+	return queue_msg(c, &rec, m);
+}
+
 struct name_lookup {
 	const char *user_id;
 	char *buf;
@@ -154,7 +163,7 @@ bool require_facilitator(struct ctx *c, const char *what)
 	char name[128];
 	struct msg m;
 
-	if (strcmp(c->ev->user, c->session.facilitator) == 0 ||
+	if (strcmp(c->ev->user, c->session.facilitator) == 0 || c->ev->moderator ||
 	    config_is_admin(c->w->cfg, c->ev->user))
 		return true;
 	member_name(c, c->session.id, c->session.facilitator, name, sizeof name);

@@ -27,10 +27,18 @@ static int open_question(struct ctx *c, long index)
 	return post_to_session(c, &c->session, index, &m);
 }
 
+/* Closes the open question as state ("closed" or "skipped") and marks its post so. */
 static int close_question(struct ctx *c, const char *state)
 {
-	return store_prompt_set_state(c->w->store, c->session.id, c->session.prompt_index, state,
-				      c->now);
+	long index = c->session.prompt_index;
+	struct msg m;
+	int result = store_prompt_set_state(c->w->store, c->session.id, index, state, c->now);
+
+	if (result || !c->tpl)
+		return result;
+	msg_init(&m);
+	flow_closed_msg(c->tpl, index, state, &m);
+	return update_question(c, &c->session, index, &m);
 }
 
 static int post_welcome(struct ctx *c)

@@ -20,4 +20,8 @@ struct workshop {
  * (the transaction is rolled back and the error logged). */
 int workshop_dispatch(struct workshop *w, const struct event *ev);
 
+/* The same inside the caller's transaction (a Matrix sync batch commits its events and
+ * its next_batch together). Returns 0, or a BOT_ERR_DB* code: then roll back. */
+int workshop_handle(struct workshop *w, const struct event *ev);
+
 #endif

@@ -60,6 +60,7 @@ struct fixture {
 	struct workshop w;
 	struct sent_msg sent[MAX_SENT];
 	size_t n_sent;
+	size_t n_updates;       /* question posts the last event asked to rewrite */
 };
 
 /* ---- suite and case setup ------------------------------------------------------------ */
@@ -153,6 +154,8 @@ static int teardown(void **state)
 struct drain {
 	struct fixture *f;
 	int64_t ids[MAX_SENT];
+	int64_t update_ids[MAX_SENT];   /* question updates: a terminal shows none */
+	size_t n_updates;
 	bool overflow;
 };
 
@@ -163,9 +166,13 @@ static int take_pending(void *ud, const struct outbox_rec *m)
 	struct sent_msg *s;
 	struct msg body;
 
-	if (f->n_sent >= MAX_SENT) {
+	if (f->n_sent >= MAX_SENT || d->n_updates >= MAX_SENT) {
 		d->overflow = true;
 		return 1;
+	}
+	if (m->kind == OUTBOX_UPDATE) {
+		d->update_ids[d->n_updates++] = m->id;
+		return 0;
 	}
 	s = &f->sent[f->n_sent];
 	if (msg_from_json(m->body, &body) != 0) {
@@ -195,6 +202,9 @@ static size_t drain_outbox(struct fixture *f)
 		assert_non_null(f->sent[i].text);
 		assert_int_equal(store_outbox_mark_sent(f->store, d.ids[i], NULL, NOW), 0);
 	}
+	for (size_t i = 0; i < d.n_updates; i++)
+		assert_int_equal(store_outbox_mark_sent(f->store, d.update_ids[i], NULL, NOW), 0);
+	f->n_updates = d.n_updates;
 	return f->n_sent;
 }
 
@@ -410,8 +420,11 @@ static void test_next_back_skip_and_the_ends(void **state)
 	start(f);
 	REPLY(f, "alice", "!ws back", "This is the first question; there is nothing before it.");
 	assert_int_equal(prompt_index(f), 0);
+	assert_int_equal(f->n_updates, 0);
 
+	/* Moving on marks the old question's post closed (where a chat can edit posts). */
 	REPLY(f, "alice", "!ws next", "Question 2 of 22");
+	assert_int_equal(f->n_updates, 1);
 	assert_contains(f->sent[0].text, "Team Goals");
 	assert_int_equal(f->sent[0].prompt_index, 1);
 	assert_int_equal(prompt_index(f), 1);

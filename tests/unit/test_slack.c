@@ -365,7 +365,7 @@ static void test_question_post_has_buttons(void **state)
 	json_t *body, *actions;
 
 	(void)state;
-	body = slack_post_body(&rec, "*Question 3*", true, false);
+	body = slack_post_body(&rec, "*Question 3*", true);
 	assert_non_null(body);
 	assert_string_equal(json_string_value(json_object_get(body, "channel")), "C1");
 	assert_null(json_object_get(body, "thread_ts"));
@@ -378,7 +378,7 @@ static void test_question_post_has_buttons(void **state)
 	json_decref(body);
 
 	rec.thread = "100.1";
-	body = slack_post_body(&rec, "plain reply", false, false);
+	body = slack_post_body(&rec, "plain reply", false);
 	assert_string_equal(json_string_value(json_object_get(body, "thread_ts")), "100.1");
 	assert_null(json_object_get(body, "blocks"));
 	json_decref(body);
