@@ -75,6 +75,7 @@ unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
 
 integration: $(BIN) $(FAKE_BIN)
+	$(Q)tests/fakes/selftest.sh $(BUILD)/tests
 	$(Q)FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
 
 # The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.

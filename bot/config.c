@@ -29,6 +29,7 @@ enum cfg_type {
 	CFG_PATH,       /* a file or directory path */
 	CFG_TIMEZONE,   /* an IANA zone name, checked with tz_valid() */
 	CFG_LOG_LEVEL,  /* error | warn | info | debug, via log_level_parse() */
+	CFG_INT,        /* a whole number from min_len to max_len, into a long */
 	CFG_LIST,       /* comma-separated items, each trimmed; empty items ignored */
 };
 
@@ -69,6 +70,22 @@ static const struct cfg_key keys[] = {
 	  "the bot token (xoxb-...)", FIELD(slack_bot_token), 0, "SLACK_BOT_TOKEN", true },
 	{ "slack", "api_url", CFG_STRING, 1, 1024, "https://slack.com/api/",
 	  "the Web API base URL", FIELD(slack_api_url), 0, "SLACK_API_URL", false },
+	{ "matrix", "homeserver", CFG_STRING, 0, 1024, "",
+	  "the homeserver's URL, e.g. https://matrix.example.org", FIELD(matrix_homeserver), 0,
+	  "MATRIX_HOMESERVER", false },
+	{ "matrix", "user", CFG_STRING, 0, 255, "",
+	  "the bot's user id, e.g. @workshopbot:example.org", FIELD(matrix_user), 0,
+	  "MATRIX_USER", false },
+	{ "matrix", "password", CFG_STRING, 0, 1024, "",
+	  "the bot account's password", FIELD(matrix_password), 0, "MATRIX_PASSWORD", true },
+	{ "matrix", "access_token", CFG_STRING, 0, 1024, "",
+	  "an access token of the bot account", FIELD(matrix_access_token), 0,
+	  "MATRIX_ACCESS_TOKEN", true },
+	{ "matrix", "power_level", CFG_INT, 0, 100, "50",
+	  "a power level from 0 to 100", FIELD(matrix_power_level), 0, NULL, false },
+	{ "matrix", "allow_invites_from", CFG_LIST, 1, 255, "",
+	  "comma-separated user ids or :server names", FIELD(matrix_allow), FIELD(n_matrix_allow),
+	  NULL, false },
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -107,6 +124,7 @@ static void key_clear(struct config *cfg, const struct cfg_key *k)
 		break;
 	}
 	case CFG_LOG_LEVEL:
+	case CFG_INT:
 		break;
 	}
 }
@@ -413,6 +431,25 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 	s = strndup(v, len);
 	if (!s) {
 		result = BOT_ERR_NOMEM;
+		goto out;
+	}
+	if (k->type == CFG_INT) {
+		long n = 0;
+		size_t i = s[0] == '-';
+		bool good = s[i] != '\0';
+		for (; s[i] && good; i++) {
+			good = s[i] >= '0' && s[i] <= '9' && n < 100000000;
+			n = n * 10 + (s[i] - '0');
+		}
+		if (s[0] == '-')
+			n = -n;
+		if (!good || n < (long)k->min_len || n > (long)k->max_len) {
+			result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+					  "bad value '%.*s' for %s; expected %s",
+					  CONFIG_ECHO_MAX, s, k->name, k->expect);
+			goto out;
+		}
+		*(long *)field(cfg, k->offset) = n;
 		goto out;
 	}
 	if (k->type == CFG_LOG_LEVEL) {
@@ -835,6 +872,33 @@ static int check_slack(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+bool config_matrix_enabled(const struct config *cfg)
+{
+	return cfg->matrix_homeserver && cfg->matrix_homeserver[0];
+}
+
+/* A homeserver needs a user and a password or token. */
+static int check_matrix(const struct config *cfg, char *err, size_t errlen)
+{
+	if (!config_matrix_enabled(cfg))
+		return 0;
+	if (!has_prefix(cfg->matrix_homeserver, "http://") &&
+	    !has_prefix(cfg->matrix_homeserver, "https://"))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[matrix] homeserver '%.*s' is not an http(s) URL", CONFIG_ECHO_MAX,
+				cfg->matrix_homeserver);
+	if (!(cfg->matrix_password && cfg->matrix_password[0]) &&
+	    !(cfg->matrix_access_token && cfg->matrix_access_token[0]))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[matrix] needs password or access_token (or MATRIX_PASSWORD / "
+				"MATRIX_ACCESS_TOKEN) to sign in");
+	if (cfg->matrix_password && cfg->matrix_password[0] &&
+	    !(cfg->matrix_user && cfg->matrix_user[0]))
+		return bot_fail(err, errlen, BOT_ERR_CONFIG,
+				"[matrix] password needs user (MATRIX_USER), e.g. @workshopbot:example.org");
+	return 0;
+}
+
 int config_check(const struct config *cfg, char *err, size_t errlen)
 {
 	struct stat st;
@@ -860,7 +924,9 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
 				"[workshopbot] templates '%s': cannot read: %s",
 				cfg->templates_dir, strerror(errno));
 	closedir(dir);
-	return check_slack(cfg, err, errlen);
+	if (check_slack(cfg, err, errlen) != 0)
+		return BOT_ERR_CONFIG;
+	return check_matrix(cfg, err, errlen);
 }
 
 void config_free(struct config *cfg)

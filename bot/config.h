@@ -23,6 +23,13 @@ struct config {
 	char *slack_app_token;   /* [slack] app_token or SLACK_APP_TOKEN (secret) */
 	char *slack_bot_token;   /* [slack] bot_token or SLACK_BOT_TOKEN (secret) */
 	char *slack_api_url;     /* [slack] api_url or SLACK_API_URL */
+	char *matrix_homeserver; /* [matrix] homeserver or MATRIX_HOMESERVER */
+	char *matrix_user;       /* [matrix] user or MATRIX_USER */
+	char *matrix_password;   /* [matrix] password or MATRIX_PASSWORD (secret) */
+	char *matrix_access_token; /* [matrix] access_token or MATRIX_ACCESS_TOKEN (secret) */
+	long matrix_power_level; /* [matrix] power_level: who may pace any session */
+	char **matrix_allow;     /* [matrix] allow_invites_from: users or :servers; none: all */
+	size_t n_matrix_allow;
 };
 
 /* Fills cfg with every default, then, if path is not NULL, reads the file over them.
@@ -39,6 +46,8 @@ void config_free(struct config *cfg);
 
 /* True when both Slack tokens are set. */
 bool config_slack_enabled(const struct config *cfg);
+/* True when a Matrix homeserver is set. */
+bool config_matrix_enabled(const struct config *cfg);
 
 /* Non-zero if user is listed in [workshopbot] admins. */
 int config_is_admin(const struct config *cfg, const char *user);

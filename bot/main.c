@@ -13,6 +13,8 @@
 #include "bot/console.h"
 #include "bot/err.h"
 #include "bot/log.h"
+#include "bot/matrix.h"
+#include "bot/slack.h"
 #include "bot/store.h"
 #include "bot/store_sessions.h"
 #include "handlers/flow.h"
@@ -26,6 +28,7 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  console                         run a workshop in this terminal (the default)\n"
+	"  run                             connect to the chats the config enables (Slack, Matrix)\n"
 	"  sessions                        list the sessions in the database\n"
 	"  export --session ID [--format md|csv|json]\n"
 	"                                  write a session's summary to stdout (md by default)\n"
@@ -179,6 +182,43 @@ static int run_console(struct app *a)
 	return code;
 }
 
+/* Adds t (NULL when it could not be made) to the bot; false, with t freed, on failure. */
+static bool add_transport(struct bot *b, struct transport *t)
+{
+	if (t && bot_add_transport(b, t) == 0)
+		return true;
+	if (t)
+		t->ops->free(t);
+	fprintf(stderr, "workshopbot: out of memory\n");
+	return false;
+}
+
+static int run_daemon(struct app *a)
+{
+	struct bot b;
+	int code;
+
+	if (!config_slack_enabled(&a->cfg) && !config_matrix_enabled(&a->cfg)) {
+		fprintf(stderr, "workshopbot: nothing to run: no chat is configured; set [slack] "
+				"app_token and bot_token or [matrix] homeserver (see the README), or "
+				"try workshopbot console\n");
+		return 1;
+	}
+	if (load_templates(a) || open_store(a, STORE_WRITER))
+		return 1;
+	if (bot_init(&b, &a->cfg, a->store, &a->templates) != 0)
+		return 1;
+	if ((config_slack_enabled(&a->cfg) && !add_transport(&b, slack_new(&a->cfg))) ||
+	    (config_matrix_enabled(&a->cfg) && !add_transport(&b, matrix_new(&a->cfg)))) {
+		bot_close(&b);
+		return 1;
+	}
+	log_info("bot", "workshopbot running (database %s)", a->cfg.database);
+	code = bot_run(&b);
+	bot_close(&b);
+	return code;
+}
+
 static int print_session(void *ud, const struct session_rec *s)
 {
 	const struct template_set *set = ud;
@@ -319,6 +359,9 @@ int main(int argc, char **argv)
 	else if (strcmp(o.command, "console") == 0)
 		code = o.argc ? usage_error("console: unexpected argument '%s'", o.argv[0])
 			      : run_console(&a);
+	else if (strcmp(o.command, "run") == 0)
+		code = o.argc ? usage_error("run: unexpected argument '%s'", o.argv[0])
+			      : run_daemon(&a);
 	else if (strcmp(o.command, "sessions") == 0)
 		code = run_sessions(&a);
 	else if (strcmp(o.command, "export") == 0)

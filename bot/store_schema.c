@@ -97,7 +97,21 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (transport, key)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX seen_events_by_age ON seen_events (at);",
+	"CREATE INDEX seen_events_by_age ON seen_events (at);"
+	/* A transport's own small state: Matrix's next_batch and device id. */
+	"CREATE TABLE transport_state ("
+	"  transport TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (transport, key)"
+	") WITHOUT ROWID;"
+	/* What the bot knows of each Matrix room between syncs. */
+	"CREATE TABLE matrix_rooms ("
+	"  room_id TEXT PRIMARY KEY,"
+	"  encrypted INTEGER NOT NULL DEFAULT 0,"
+	"  warned INTEGER NOT NULL DEFAULT 0,"
+	"  power_levels TEXT"
+	") WITHOUT ROWID;",
 };
 
 size_t store_schema_count(void)

@@ -135,6 +135,13 @@ static int confirm_answer(struct ctx *c, long index, bool replaced, const char *
 	return confirm(c, &m);
 }
 
+/* The message an answer comes from: an edit keeps the edited message's id, so a later
+ * edit or deletion of that message still finds the answer. */
+static const char *answer_source(const struct ctx *c)
+{
+	return c->ev->kind == EVENT_EDIT ? c->ev->target_ref : c->ev->ref;
+}
+
 /* Stores a checklist answer from picked[] and confirms it with the labels picked. */
 static int save_checklist(struct ctx *c, long index, const char *text, const bool *picked)
 {
@@ -149,7 +156,7 @@ static int save_checklist(struct ctx *c, long index, const char *text, const boo
 	if (!choices)
 		return BOT_ERR_NOMEM;
 	result = store_answer_put(c->w->store, c->session.id, p->id, c->ev->user, text, choices,
-				  c->ev->ref, c->now, &replaced);
+				  answer_source(c), c->now, &replaced);
 	free(choices);
 	if (result)
 		return result;
@@ -202,7 +209,7 @@ int answer_prompt(struct ctx *c, long index, const char *text)
 		break;
 	}
 	result = store_answer_put(c->w->store, c->session.id, p->id, c->ev->user, text, NULL,
-				  c->ev->ref, c->now, &replaced);
+				  answer_source(c), c->now, &replaced);
 	return result ? result : confirm_answer(c, index, replaced, NULL);
 }
 

@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 10 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 16 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -162,6 +162,12 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_string_equal(a->slack_app_token, b->slack_app_token);
 	assert_string_equal(a->slack_bot_token, b->slack_bot_token);
 	assert_string_equal(a->slack_api_url, b->slack_api_url);
+	assert_string_equal(a->matrix_homeserver, b->matrix_homeserver);
+	assert_string_equal(a->matrix_user, b->matrix_user);
+	assert_string_equal(a->matrix_password, b->matrix_password);
+	assert_string_equal(a->matrix_access_token, b->matrix_access_token);
+	assert_int_equal(a->matrix_power_level, b->matrix_power_level);
+	assert_int_equal(a->n_matrix_allow, b->n_matrix_allow);
 }
 
 /* Reads a whole file from the repository; caller frees. */
@@ -763,6 +769,17 @@ static void test_environment_overrides(void **state)
 	assert_false(config_slack_enabled(&f->cfg));
 }
 
+static void test_power_level_range(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "[matrix]\npower_level = 100\n");
+	assert_int_equal(f->cfg.matrix_power_level, 100);
+	assert_int_equal(load(f, "[matrix]\npower_level = 101\n"), BOT_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "expected a power level from 0 to 100"));
+	assert_int_equal(load(f, "[matrix]\npower_level = 5x\n"), BOT_ERR_CONFIG);
+}
+
 static void test_check_slack(void **state)
 {
 	static const struct {
@@ -778,6 +795,10 @@ static void test_check_slack(void **state)
 		{ "[slack]\napp_token = " APP_TOKEN "\nbot_token = " APP_TOKEN "\n",
 		  "not a bot token" },
 		{ "[slack]\napi_url = ftp://x/\n", "not an http(s) URL" },
+		{ "[matrix]\nhomeserver = https://m.x\n", "needs password or access_token" },
+		{ "[matrix]\nhomeserver = https://m.x\npassword = secretvalue\n", "needs user" },
+		{ "[matrix]\nhomeserver = m.x\naccess_token = t\n", "not an http(s) URL" },
+		{ "[matrix]\nhomeserver = http://127.0.0.1:8\naccess_token = secretvalue\n", NULL },
 	};
 	struct fixture *f = *state;
 
@@ -882,6 +903,7 @@ int main(void)
 		CASE(test_secrets_never_quoted),
 		CASE(test_environment_overrides),
 		CASE(test_check_slack),
+		CASE(test_power_level_range),
 		CASE(test_check_good),
 		CASE(test_check_templates_missing),
 		CASE(test_check_templates_not_dir),

@@ -1,0 +1,169 @@
+/* matrix_send.c - the outbound side of the Matrix transport: outbox messages become
+ * PUT /rooms/{room}/send/{type}/{txnId} with txnId "wb<outbox id>", so a retry (also
+ * after a restart) is the same transaction and never posts twice. Paced per room;
+ * M_LIMIT_EXCEEDED holds the room for its retry_after_ms. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/bot.h"
+#include "bot/err.h"
+#include "bot/log.h"
+#include "bot/matrix_internal.h"
+#include "bot/matrix_text.h"
+
+#define RETRY_MAX 8
+#define RATE_DEFAULT_MS 5000
+#define SEND_TIMEOUT_MS 30000
+
+struct matrix_request {
+	struct matrix *m;
+	char path[1400];
+	json_t *content;
+};
+
+/* The relation that puts a reply in a question's thread (with the reply fallback for
+ * clients without threads). */
+static json_t *thread_relation(const char *root)
+{
+	return json_pack("{s:s, s:s, s:b, s:{s:s}}", "rel_type", "m.thread", "event_id", root,
+			 "is_falling_back", 1, "m.in_reply_to", "event_id", root);
+}
+
+static json_t *build_content(const struct outbox_rec *rec, const struct msg *msg,
+			     const char **type)
+{
+	json_t *content;
+
+	*type = "m.room.message";
+	if (rec->kind == OUTBOX_CONFIRM) {
+		*type = "m.reaction";
+		return json_pack("{s:{s:s, s:s, s:s}}", "m.relates_to", "rel_type", "m.annotation",
+				 "event_id", rec->target_ref, "key", "\xe2\x9c\x85");
+	}
+	content = matrix_notice_content(msg);
+	if (!content)
+		return NULL;
+	if (rec->kind == OUTBOX_UPDATE) {
+		/* An edit: the new content, and a "* " fallback body for old clients. */
+		json_t *edit = json_pack("{s:s, s:s, s:O, s:{s:s, s:s}}", "msgtype", "m.notice",
+					 "body", "* (updated)", "m.new_content", content,
+					 "m.relates_to", "rel_type", "m.replace", "event_id",
+					 rec->target_ref);
+		json_decref(content);
+		return edit;
+	}
+	if (rec->thread)
+		json_object_set_new(content, "m.relates_to", thread_relation(rec->thread));
+	return content;
+}
+
+int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct msg *msg)
+{
+	struct matrix *m = (struct matrix *)t;
+	struct outbox_rec r = *rec;
+	struct matrix_request *req;
+	const char *type;
+	char room[600];
+
+	if (!m->pacer || m->state == MATRIX_STOPPING || m->state == MATRIX_STOPPED)
+		return BOT_ERR_STATE;
+	if (pacer_has(m->pacer, rec->id))
+		return 0;
+	/* Matrix has no forms, and nothing to edit when the post never got an id. */
+	if (r.kind == OUTBOX_FORM || (r.kind == OUTBOX_UPDATE && !r.target_ref)) {
+		bot_sent(t->bot, rec->id, NULL);
+		return 0;
+	}
+	/* No reaction without a message; no private replies in Matrix: said in the room. */
+	if (r.kind == OUTBOX_CONFIRM && !r.target_ref)
+		r.kind = OUTBOX_PRIVATE;
+	req = calloc(1, sizeof *req);
+	if (!req)
+		return BOT_ERR_NOMEM;
+	req->m = m;
+	req->content = build_content(&r, msg, &type);
+	if (!req->content) {
+		free(req);
+		return BOT_ERR_NOMEM;
+	}
+	matrix_escape(rec->channel, room, sizeof room);
+	snprintf(req->path, sizeof req->path, "/rooms/%s/send/%s/wb%lld", room, type,
+		 (long long)rec->id);
+	if (pacer_add(m->pacer, rec->id, rec->channel, r.kind == OUTBOX_CONFIRM, req) != 0) {
+		json_decref(req->content);
+		free(req);
+		return BOT_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static void give_up(struct matrix *m, struct pacer_item *item, const struct matrix_result *r)
+{
+	char error[200];
+
+	snprintf(error, sizeof error, "send: %s%s%s", r->errcode ? r->errcode : "",
+		 r->errcode ? ": " : "", r->error);
+	bot_failed(m->base.bot, item->id, error);
+	pacer_done(m->pacer, item);
+}
+
+static void on_sent(struct matrix *m, void *ud, const struct matrix_result *r)
+{
+	struct pacer_item *item = ud;
+	const char *event_id = json_string_value(json_object_get(r->body, "event_id"));
+
+	switch (matrix_classify(r)) {
+	case MATRIX_ERR_NONE:
+		bot_sent(m->base.bot, item->id, event_id);
+		pacer_done(m->pacer, item);
+		break;
+	case MATRIX_ERR_RATE:
+		log_info("matrix", "rate-limited: waiting %ld ms", r->retry_after_ms > 0
+			 ? r->retry_after_ms : RATE_DEFAULT_MS);
+		pacer_retry(m->pacer, item, (uint64_t)(r->retry_after_ms > 0 ? r->retry_after_ms
+								       : RATE_DEFAULT_MS));
+		break;
+	case MATRIX_ERR_TEMPORARY:
+		/* The same txnId again: if the first attempt did arrive, nothing is doubled. */
+		if (item->failures >= RETRY_MAX)
+			give_up(m, item, r);
+		else
+			pacer_retry(m->pacer, item, 1000ull << (item->failures < 6 ? item->failures : 6));
+		break;
+	case MATRIX_ERR_TOKEN:
+		pacer_retry(m->pacer, item, 2000);
+		matrix_token_refused(m, r);
+		break;
+	case MATRIX_ERR_FORBIDDEN:
+		log_warn("matrix", "may not post in a room (%s): check the bot's membership and "
+			 "power level there", r->error);
+		give_up(m, item, r);
+		break;
+	case MATRIX_ERR_PERMANENT:
+		give_up(m, item, r);
+		break;
+	}
+	if (m->state != MATRIX_STOPPING && m->state != MATRIX_STOPPED)
+		bot_flush(m->base.bot, &m->base);
+}
+
+static void start_send(void *ud, struct pacer_item *item)
+{
+	struct matrix_request *req = item->data;
+
+	(void)ud;
+	matrix_api_call(req->m, "PUT", req->path, json_incref(req->content), true,
+			SEND_TIMEOUT_MS, on_sent, item);
+}
+
+static void drop_send(void *ud, struct pacer_item *item)
+{
+	struct matrix_request *req = item->data;
+
+	(void)ud;
+	json_decref(req->content);
+	free(req);
+}
+
+const struct pacer_ops matrix_pacer_ops = { start_send, drop_send };

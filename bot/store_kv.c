@@ -1,0 +1,80 @@
+#include "store_kv.h"
+
+#include <string.h>
+
+#include "err.h"
+
+int store_kv_get(struct store *s, const char *transport, const char *key, char *buf,
+		 size_t len)
+{
+	static const char sql[] =
+		"SELECT value FROM transport_state WHERE transport = ? AND key = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (len)
+		buf[0] = '\0';
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, transport);
+	store_bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, buf, len);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+}
+
+int store_kv_set(struct store *s, const char *transport, const char *key, const char *value)
+{
+	static const char sql[] =
+		"INSERT INTO transport_state (transport, key, value) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (transport, key) DO UPDATE SET value = ?3";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, transport);
+	store_bind_text(st, 2, key);
+	store_bind_text(st, 3, value);
+	return store_step_done(s, st);
+}
+
+int store_matrix_room_get(struct store *s, const char *room_id, struct matrix_room_rec *out)
+{
+	static const char sql[] =
+		"SELECT encrypted, warned, power_levels FROM matrix_rooms WHERE room_id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, room_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->encrypted = sqlite3_column_int(st, 0) != 0;
+		out->warned = sqlite3_column_int(st, 1) != 0;
+		out->power_levels = store_col_dup(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+}
+
+int store_matrix_room_set(struct store *s, const char *room_id, bool encrypted, bool warned,
+			  const char *power_levels)
+{
+	static const char sql[] =
+		"INSERT INTO matrix_rooms (room_id, encrypted, warned, power_levels) "
+		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (room_id) DO UPDATE SET encrypted = ?2, "
+		"warned = ?3, power_levels = coalesce(?4, power_levels)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, room_id);
+	sqlite3_bind_int(st, 2, encrypted);
+	sqlite3_bind_int(st, 3, warned);
+	store_bind_text(st, 4, power_levels);
+	return store_step_done(s, st);
+}
