@@ -18,11 +18,14 @@ struct pacer {
 	void *ud;
 	uint64_t gap_ms;
 	bool paused;
+	bool pumping;            /* inside pump(): a nested call only sets repump */
+	bool repump;
 	struct pacer_channel *channels;
 	struct pacer_item *lane;
 };
 
 static void on_timer(uv_timer_t *t);
+static void pump(struct pacer *p);
 
 struct pacer *pacer_new(uv_loop_t *loop, const struct pacer_ops *ops, void *ud,
 			uint64_t gap_ms)
@@ -74,23 +77,60 @@ static void start(struct pacer *p, struct pacer_item *it)
 	p->ops->start(p->ud, it);
 }
 
-/* Starts every channel head whose time has come; arms the timer for the next. */
-static void pump(struct pacer *p)
+/* One pass: starts what is due, finds the next due time. Returns false when a start
+ * changed the queues under it (a send that failed at once): the pass must begin again. */
+static bool pump_once(struct pacer *p, uint64_t *next)
 {
-	uint64_t now = uv_now(p->timer.loop), next = UINT64_MAX;
+	uint64_t now = uv_now(p->timer.loop);
 
-	if (p->paused)
-		return;
+	*next = UINT64_MAX;
+	for (struct pacer_item *it = p->lane; it; it = it->next) {
+		if (it->in_flight)
+			continue;
+		if (it->not_before > now) {
+			*next = it->not_before < *next ? it->not_before : *next;
+			continue;
+		}
+		start(p, it);
+		if (p->repump)
+			return false;
+	}
 	for (struct pacer_channel *c = p->channels; c; c = c->next) {
 		if (!c->head || c->head->in_flight)
 			continue;
-		if (c->not_before <= now)
-			start(p, c->head);
-		else if (c->not_before < next)
-			next = c->not_before;
+		if (c->not_before > now) {
+			*next = c->not_before < *next ? c->not_before : *next;
+			continue;
+		}
+		start(p, c->head);
+		if (p->repump)
+			return false;
 	}
-	if (next != UINT64_MAX)
-		uv_timer_start(&p->timer, on_timer, next - now, 0);
+	return true;
+}
+
+/* Starts every channel head (and lane item being retried) whose time has come, and arms
+ * the timer for the next. Re-entrant: a call from inside a start only asks for another
+ * pass. */
+static void pump(struct pacer *p)
+{
+	uint64_t next;
+
+	if (p->pumping) {
+		p->repump = true;
+		return;
+	}
+	if (p->paused)
+		return;
+	p->pumping = true;
+	do
+		p->repump = false;
+	while (!pump_once(p, &next));
+	p->pumping = false;
+	if (next != UINT64_MAX) {
+		uint64_t now = uv_now(p->timer.loop);
+		uv_timer_start(&p->timer, on_timer, next > now ? next - now : 0, 0);
+	}
 }
 
 static void on_timer(uv_timer_t *t)
@@ -109,8 +149,7 @@ int pacer_add(struct pacer *p, int64_t id, const char *channel, bool immediate, 
 	if (immediate) {
 		it->next = p->lane;
 		p->lane = it;
-		if (!p->paused)
-			start(p, it);
+		pump(p);
 		return 0;
 	}
 	it->channel = channel_get(p, channel);
@@ -163,6 +202,8 @@ void pacer_retry(struct pacer *p, struct pacer_item *item, uint64_t delay_ms)
 	item->failures++;
 	if (item->channel)
 		item->channel->not_before = uv_now(p->timer.loop) + delay_ms;
+	else
+		item->not_before = uv_now(p->timer.loop) + delay_ms;
 	pump(p);
 }
 
@@ -181,9 +222,6 @@ void pacer_pause(struct pacer *p, bool paused)
 		uv_timer_stop(&p->timer);
 		return;
 	}
-	for (struct pacer_item *it = p->lane; it; it = it->next)
-		if (!it->in_flight)
-			start(p, it);
 	pump(p);
 }
 

@@ -17,6 +17,7 @@ struct pacer_item {
 	void *data;             /* the transport's request, freed through ops->drop */
 	int failures;           /* retries so far (kept for the transport) */
 	bool in_flight;
+	uint64_t not_before;    /* immediate lane: loop time before which it is not retried */
 	struct pacer_channel *channel;   /* NULL in the immediate lane */
 	struct pacer_item *next;
 };

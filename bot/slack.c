@@ -14,6 +14,7 @@
 #define BACKOFF_BASE_MS 1000
 #define BACKOFF_CAP_MS 60000
 #define DRAIN_MS 3000              /* at stop, how long sends in flight may finish */
+#define PACE_MS 1000               /* between messages in one channel */
 #define WS_MAX_MESSAGE (1024 * 1024)
 
 static void connect_socket(struct slack *s);
@@ -247,13 +248,6 @@ static void authenticate(struct slack *s)
 	slack_api_call(s, "auth.test", NULL, false, on_auth_test, NULL);
 }
 
-static void on_handle_closed(uv_handle_t *h)
-{
-	struct slack *s = h->data;
-
-	s->handles_open--;
-}
-
 static int slack_start(struct transport *t)
 {
 	struct slack *s = (struct slack *)t;
@@ -261,16 +255,15 @@ static int slack_start(struct transport *t)
 
 	s->http = http_new(loop);
 	s->ws = s->http ? ws_context_new(loop) : NULL;
-	if (!s->ws) {
+	s->pacer = s->ws ? pacer_new(loop, &slack_pacer_ops, s, PACE_MS) : NULL;
+	if (!s->pacer) {
 		log_err("slack", "cannot start the http and websocket clients");
 		return BOT_ERR_IO;
 	}
 	uv_timer_init(loop, &s->retry_timer);
-	uv_timer_init(loop, &s->pump_timer);
 	uv_timer_init(loop, &s->drain_timer);
-	s->retry_timer.data = s->pump_timer.data = s->drain_timer.data = s;
+	s->retry_timer.data = s->drain_timer.data = s;
 	s->timers_open = true;
-	s->handles_open = 3;
 	authenticate(s);
 	return 0;
 }
@@ -282,7 +275,9 @@ static void finish_stop(struct slack *s)
 		return;
 	s->state = SLACK_STOPPED;
 	slack_api_cancel_all(s);
-	slack_send_clear(s);
+	/* Unsent messages stay pending in the outbox for the next start. */
+	pacer_free(s->pacer);
+	s->pacer = NULL;
 	s->pending = s->current = NULL;
 	if (s->ws)
 		ws_context_stop(s->ws);
@@ -290,9 +285,8 @@ static void finish_stop(struct slack *s)
 		http_free(s->http);
 	s->http = NULL;
 	s->timers_open = false;
-	uv_close((uv_handle_t *)&s->retry_timer, on_handle_closed);
-	uv_close((uv_handle_t *)&s->pump_timer, on_handle_closed);
-	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->retry_timer, NULL);
+	uv_close((uv_handle_t *)&s->drain_timer, NULL);
 }
 
 static void on_drain_timer(uv_timer_t *t)
@@ -321,7 +315,7 @@ static void slack_stop(struct transport *t)
 	if (!s->timers_open)
 		return;
 	uv_timer_stop(&s->retry_timer);
-	uv_timer_stop(&s->pump_timer);
+	pacer_pause(s->pacer, true);
 	if (s->state == SLACK_STOPPED) {
 		uv_timer_start(&s->drain_timer, on_drain_timer, 0, 0);
 		return;

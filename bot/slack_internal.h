@@ -10,13 +10,12 @@
 
 #include "bot/config.h"
 #include "bot/http.h"
+#include "bot/pacer.h"
 #include "bot/slack_parse.h"
 #include "bot/transport.h"
 #include "bot/ws.h"
 
 struct slack_api_call;
-struct slack_out;
-struct slack_channel;
 struct slack_user;
 
 enum slack_state {
@@ -43,13 +42,10 @@ struct slack {
 	struct slack_identity me;
 	int failures;                     /* connection attempts failed in a row */
 	uv_timer_t retry_timer;           /* the next connection attempt */
-	uv_timer_t pump_timer;            /* the next paced send */
 	uv_timer_t drain_timer;           /* bounds the drain at stop */
 	bool timers_open;
-	int handles_open;                 /* uv handles not yet closed */
 	struct slack_api_call *calls;     /* Web API calls in flight */
-	struct slack_channel *channels;   /* outbound queues, one per channel */
-	struct slack_out *lane;           /* forms and reactions: not paced */
+	struct pacer *pacer;              /* outbound messages, per channel */
 	struct slack_user *users;         /* display names, from users.info */
 };
 
@@ -91,9 +87,7 @@ void slack_fatal(struct slack *s, const char *what, const struct slack_result *r
 /* ---- slack_send.c ---- */
 
 int slack_send(struct transport *t, const struct outbox_rec *rec, const struct msg *m);
-/* Drops every queued message (they stay pending in the outbox for the next start). */
-void slack_send_clear(struct slack *s);
-bool slack_send_busy(const struct slack *s);
+extern const struct pacer_ops slack_pacer_ops;
 
 /* ---- slack_users.c ---- */
 

@@ -1,7 +1,6 @@
 /* slack_send.c - the outbound side of the Slack transport: outbox messages become Web API
- * calls, queued per channel so each channel gets its messages in order and about one a
- * second; a 429 holds the channel for Retry-After. Forms and reactions skip the queue
- * (a modal must open within 3 s of its trigger). */
+ * calls, paced by the shared pacer so each channel gets its messages in order and about
+ * one a second; a 429 holds the channel for Retry-After. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,29 +12,17 @@
 #include "bot/slack_internal.h"
 #include "bot/slack_text.h"
 
-#define PACE_MS 1000               /* between messages in one channel */
+#define BACKOFF_BASE_MS 1000       /* a temporary failure: 1 s, 2 s, 4 s ... */
 #define RATE_DEFAULT_S 30          /* a 429 without Retry-After */
 #define RETRY_MAX 8                /* temporary failures before giving up */
-#define RETRY_CAP_MS 60000
 
 /* One outbox message: one or more API calls (a long post is split in parts). */
 struct slack_out {
-	int64_t id;
+	struct slack *s;
 	char method[32];
 	json_t **parts;            /* request bodies, sent in order */
 	size_t n_parts, next_part;
 	char *first_ts;            /* the ts of the first part: the message's id */
-	int failures;
-	bool in_flight;
-	struct slack_channel *channel;   /* NULL in the unpaced lane */
-	struct slack_out *next;
-};
-
-struct slack_channel {
-	char *id;
-	struct slack_out *head, *tail;
-	uint64_t not_before_ms;    /* loop time before which nothing is sent here */
-	struct slack_channel *next;
 };
 
 static void out_free(struct slack_out *o)
@@ -47,185 +34,89 @@ static void out_free(struct slack_out *o)
 	free(o);
 }
 
-static bool known(const struct slack *s, int64_t id)
-{
-	for (const struct slack_out *o = s->lane; o; o = o->next)
-		if (o->id == id)
-			return true;
-	for (const struct slack_channel *c = s->channels; c; c = c->next)
-		for (const struct slack_out *o = c->head; o; o = o->next)
-			if (o->id == id)
-				return true;
-	return false;
-}
-
-static struct slack_channel *channel_get(struct slack *s, const char *id)
-{
-	struct slack_channel *c;
-
-	for (c = s->channels; c; c = c->next)
-		if (strcmp(c->id, id) == 0)
-			return c;
-	c = calloc(1, sizeof *c);
-	if (!c || !(c->id = strdup(id))) {
-		free(c);
-		return NULL;
-	}
-	c->next = s->channels;
-	s->channels = c;
-	return c;
-}
-
-static void channel_pop(struct slack_channel *c)
-{
-	struct slack_out *o = c->head;
-
-	c->head = o->next;
-	if (!c->head)
-		c->tail = NULL;
-	out_free(o);
-}
-
-static void lane_remove(struct slack *s, struct slack_out *o)
-{
-	for (struct slack_out **p = &s->lane; *p; p = &(*p)->next) {
-		if (*p == o) {
-			*p = o->next;
-			out_free(o);
-			return;
-		}
-	}
-}
-
 /* The Web API needs no websocket: sends go on from start to stop. */
 static bool can_send(const struct slack *s)
 {
 	return s->state != SLACK_IDLE && s->state != SLACK_STOPPING && s->state != SLACK_STOPPED;
 }
 
-static uint64_t now_ms(struct slack *s)
-{
-	return uv_now(&s->base.bot->loop);
-}
-
-static void pump(struct slack *s);
-
-static void on_pump_timer(uv_timer_t *t)
-{
-	pump(t->data);
-}
-
-/* Arms the pump timer for the earliest channel that waits. */
-static void schedule_pump(struct slack *s)
-{
-	uint64_t now = now_ms(s), next = UINT64_MAX;
-
-	for (struct slack_channel *c = s->channels; c; c = c->next)
-		if (c->head && !c->head->in_flight && c->not_before_ms < next)
-			next = c->not_before_ms;
-	if (next == UINT64_MAX)
-		return;
-	uv_timer_start(&s->pump_timer, on_pump_timer, next > now ? next - now : 0, 0);
-}
-
 /* The message is done with: delivered (ref may be NULL) or given up (error). */
-static void finish(struct slack *s, struct slack_out *o, const char *ref, const char *error)
+static void finish(struct slack *s, struct pacer_item *item, const char *ref, const char *error)
 {
-	int64_t id = o->id;
-	struct slack_channel *c = o->channel;
+	int64_t id = item->id;
 
-	/* Record first: ref may be o->first_ts, which freeing o frees. */
 	if (error)
 		bot_failed(s->base.bot, id, error);
 	else
 		bot_sent(s->base.bot, id, ref);
-	if (c)
-		channel_pop(c);
-	else
-		lane_remove(s, o);
+	pacer_done(s->pacer, item);
 }
 
 static void on_sent(struct slack *s, void *ud, const struct slack_result *r)
 {
-	struct slack_out *o = ud;
-	struct slack_channel *c = o->channel;
-	uint64_t now = now_ms(s);
+	struct pacer_item *item = ud;
+	struct slack_out *o = item->data;
 	const char *ts = json_string_value(json_object_get(r->body, "ts"));
 	char error[160];
+	long wait_s;
 
-	o->in_flight = false;
 	if (!ts)
 		ts = json_string_value(json_object_get(r->body, "message_ts"));
 	switch (slack_classify(r)) {
 	case SLACK_ERR_NONE:
 		if (ts && !o->first_ts)
 			o->first_ts = strdup(ts);
-		if (c)
-			c->not_before_ms = now + PACE_MS;
 		if (++o->next_part < o->n_parts)
-			break;
-		finish(s, o, o->first_ts, NULL);
+			pacer_again(s->pacer, item);
+		else
+			finish(s, item, o->first_ts, NULL);
 		break;
 	case SLACK_ERR_RATE:
-		if (c)
-			c->not_before_ms = now + 1000 * (uint64_t)(r->retry_after_s > 0
-					      ? r->retry_after_s : RATE_DEFAULT_S);
-		log_info("slack", "%s rate-limited: waiting %ld s", o->method,
-			 r->retry_after_s > 0 ? r->retry_after_s : RATE_DEFAULT_S);
-		if (!c)
-			finish(s, o, NULL, "rate-limited");
+		wait_s = r->retry_after_s > 0 ? r->retry_after_s : RATE_DEFAULT_S;
+		log_info("slack", "%s rate-limited: waiting %ld s", o->method, wait_s);
+		pacer_retry(s->pacer, item, 1000 * (uint64_t)wait_s);
 		break;
 	case SLACK_ERR_TEMPORARY:
-		if (++o->failures > RETRY_MAX || !c) {
+		if (item->failures >= RETRY_MAX) {
 			snprintf(error, sizeof error, "%s: %s (gave up)", o->method, r->error);
-			finish(s, o, NULL, error);
+			finish(s, item, NULL, error);
 			break;
 		}
-		c->not_before_ms = now + ((uint64_t)PACE_MS << (o->failures < 6 ? o->failures : 6));
-		if (c->not_before_ms > now + RETRY_CAP_MS)
-			c->not_before_ms = now + RETRY_CAP_MS;
+		pacer_retry(s->pacer, item, (uint64_t)BACKOFF_BASE_MS << (item->failures < 6 ? item->failures : 6));
 		break;
 	case SLACK_ERR_AUTH:
 		slack_fatal(s, o->method, r);
 		return;
 	case SLACK_ERR_CHANNEL:
-		log_warn("slack", "cannot post in %s: %s; invite the bot to the channel "
-			 "(/invite @workshopbot)", c ? c->id : "a channel", r->error);
+		log_warn("slack", "cannot post in a channel: %s; invite the bot to it "
+			 "(/invite @workshopbot)", r->error);
 		/* fall through */
 	case SLACK_ERR_MAYBE_DONE:
 	case SLACK_ERR_PERMANENT:
 		/* internal_error may have posted it: never blindly post again. */
 		snprintf(error, sizeof error, "%s: %s", o->method, r->error);
-		if (strcmp(r->error, "already_reacted") == 0)
-			finish(s, o, NULL, NULL);
-		else
-			finish(s, o, NULL, error);
+		finish(s, item, NULL, strcmp(r->error, "already_reacted") == 0 ? NULL : error);
 		break;
 	}
-	if (!can_send(s))
-		return;
-	pump(s);
-	bot_flush(s->base.bot, &s->base);
+	if (can_send(s))
+		bot_flush(s->base.bot, &s->base);
 }
 
-static void start(struct slack *s, struct slack_out *o)
+static void start_send(void *ud, struct pacer_item *item)
 {
-	o->in_flight = true;
-	slack_api_call(s, o->method, json_incref(o->parts[o->next_part]), false, on_sent, o);
+	struct slack_out *o = item->data;
+
+	(void)ud;
+	slack_api_call(o->s, o->method, json_incref(o->parts[o->next_part]), false, on_sent, item);
 }
 
-/* Starts the head of every channel whose time has come. */
-static void pump(struct slack *s)
+static void drop_send(void *ud, struct pacer_item *item)
 {
-	uint64_t now = now_ms(s);
-
-	if (!can_send(s))
-		return;
-	for (struct slack_channel *c = s->channels; c; c = c->next)
-		if (c->head && !c->head->in_flight && c->not_before_ms <= now)
-			start(s, c->head);
-	schedule_pump(s);
+	(void)ud;
+	out_free(item->data);
 }
+
+const struct pacer_ops slack_pacer_ops = { start_send, drop_send };
 
 /* Splits mrkdwn into parts of at most SLACK_TEXT_MAX bytes, at line breaks. */
 static size_t next_cut(const char *text)
@@ -328,9 +219,9 @@ int slack_send(struct transport *t, const struct outbox_rec *rec, const struct m
 	char err[BOT_ERRMSG_MAX] = "";
 	int result;
 
-	if (!can_send(s))
+	if (!s->pacer || !can_send(s))
 		return BOT_ERR_STATE;
-	if (known(s, rec->id))
+	if (pacer_has(s->pacer, rec->id))
 		return 0;
 	/* A confirmation without a message to react to (a form's answer) is said privately;
 	 * an update of a post that never got an id has nothing to update. */
@@ -343,60 +234,18 @@ int slack_send(struct transport *t, const struct outbox_rec *rec, const struct m
 	o = calloc(1, sizeof *o);
 	if (!o)
 		return BOT_ERR_NOMEM;
-	o->id = rec->id;
+	o->s = s;
 	result = prepare(o, &r, m, err, sizeof err);
 	if (result == BOT_ERR_INVALID) {
 		out_free(o);
 		bot_failed(t->bot, rec->id, err);
 		return 0;
 	}
-	if (result) {
+	/* Forms and reactions are not paced: a modal must open within 3 s of its trigger. */
+	if (!result)
+		result = pacer_add(s->pacer, rec->id, rec->channel,
+				   r.kind == OUTBOX_FORM || r.kind == OUTBOX_CONFIRM, o);
+	if (result)
 		out_free(o);
-		return result;
-	}
-	if (r.kind == OUTBOX_FORM || r.kind == OUTBOX_CONFIRM) {
-		o->next = s->lane;
-		s->lane = o;
-		start(s, o);
-		return 0;
-	}
-	o->channel = channel_get(s, rec->channel);
-	if (!o->channel) {
-		out_free(o);
-		return BOT_ERR_NOMEM;
-	}
-	if (o->channel->tail)
-		o->channel->tail->next = o;
-	else
-		o->channel->head = o;
-	o->channel->tail = o;
-	pump(s);
-	return 0;
-}
-
-void slack_send_clear(struct slack *s)
-{
-	while (s->lane) {
-		struct slack_out *o = s->lane;
-		s->lane = o->next;
-		out_free(o);
-	}
-	while (s->channels) {
-		struct slack_channel *c = s->channels;
-		s->channels = c->next;
-		while (c->head)
-			channel_pop(c);
-		free(c->id);
-		free(c);
-	}
-}
-
-bool slack_send_busy(const struct slack *s)
-{
-	if (s->lane)
-		return true;
-	for (const struct slack_channel *c = s->channels; c; c = c->next)
-		if (c->head && c->head->in_flight)
-			return true;
-	return false;
+	return result;
 }
