@@ -76,6 +76,7 @@ unit: $(UNIT_BIN)
 
 integration: $(BIN) $(FAKE_BIN)
 	$(Q)tests/fakes/selftest.sh $(BUILD)/tests
+	$(Q)tests/fakes/selftest_matrix.sh $(BUILD)/tests
 	$(Q)FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
 
 # The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.
