@@ -111,7 +111,26 @@ static const char *const migrations[] = {
 	"  encrypted INTEGER NOT NULL DEFAULT 0,"
 	"  warned INTEGER NOT NULL DEFAULT 0,"
 	"  power_levels TEXT"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;"
+	/* Every future action (advance, nudge, reminder, report-back prompt) is a job: due
+	 * at a UTC instant, marked done in the transaction that queues its messages. A
+	 * failed run is retried later: due_at moves and attempts counts. */
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  due_at INTEGER NOT NULL,"
+	"  session_id INTEGER,"
+	"  action_id INTEGER,"
+	"  user_id TEXT,"
+	"  payload TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'cancelled')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  done_at INTEGER"
+	");"
+	"CREATE INDEX jobs_due ON jobs (state, due_at);"
+	"CREATE INDEX jobs_by_session ON jobs (session_id, due_at);"
+	"CREATE INDEX jobs_by_action ON jobs (action_id, due_at);",
 };
 
 size_t store_schema_count(void)

@@ -48,8 +48,13 @@ static bool date_valid(int year, int month, int day)
 	       day <= days_in_month(year, month);
 }
 
+bool dates_valid(const struct civil_date *d)
+{
+	return date_valid(d->year, d->month, d->day);
+}
+
 /* Days since 1970-01-01 (H. Hinnant's days_from_civil). */
-static long days_from_civil(const struct civil_date *d)
+long dates_to_days(const struct civil_date *d)
 {
 	long y = d->year - (d->month <= 2);
 	long era = (y >= 0 ? y : y - 399) / 400;
@@ -60,7 +65,7 @@ static long days_from_civil(const struct civil_date *d)
 	return era * 146097 + doe - 719468;
 }
 
-static struct civil_date civil_from_days(long z)
+struct civil_date dates_from_days(long z)
 {
 	struct civil_date d;
 	long era, doe, yoe, doy, mp;
@@ -77,16 +82,16 @@ static struct civil_date civil_from_days(long z)
 	return d;
 }
 
-/* 0 = Monday ... 6 = Sunday. 1970-01-01 was a Thursday. */
-static int weekday_of(const struct civil_date *d)
+/* 1970-01-01 was a Thursday. */
+int dates_weekday(long days)
 {
-	long r = (days_from_civil(d) + 3) % 7;
+	long r = (days + 3) % 7;
 	return (int)(r < 0 ? r + 7 : r);
 }
 
 static bool add_days(const struct civil_date *from, long n, struct civil_date *out)
 {
-	struct civil_date d = civil_from_days(days_from_civil(from) + n);
+	struct civil_date d = dates_from_days(dates_to_days(from) + n);
 	if (!date_valid(d.year, d.month, d.day))
 		return false;
 	*out = d;
@@ -121,7 +126,7 @@ static bool next_occurrence(const struct civil_date *today, int month, int day,
 		struct civil_date d = { year, month, day };
 		if (!date_valid(year, month, day))
 			continue;
-		if (days_from_civil(&d) >= days_from_civil(today)) {
+		if (dates_to_days(&d) >= dates_to_days(today)) {
 			*out = d;
 			return true;
 		}
@@ -372,7 +377,7 @@ static bool parse_weekday(const char *s, const struct civil_date *today, struct 
 	want = weekday_from_word(w);
 	if (want < 0)
 		return false;
-	now = weekday_of(today);
+	now = dates_weekday(dates_to_days(today));
 	if (next)
 		return add_days(today, 7 - now + want, out);
 	return add_days(today, (want - now + 6) % 7 + 1, out);

@@ -8,6 +8,7 @@
 #ifndef WORKSHOPBOT_DATES_H
 #define WORKSHOPBOT_DATES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -31,6 +32,14 @@ int dates_parse_iso(const char *text, struct civil_date *out);
 
 /* The civil date of instant t in zone tz. Returns 0, or -1 for an invalid zone. */
 int dates_today(time_t t, const char *tz, struct civil_date *out);
+
+/* Calendar arithmetic on civil dates (proleptic Gregorian, years 1-9999). */
+bool dates_valid(const struct civil_date *d);
+/* Days since 1970-01-01, and back. */
+long dates_to_days(const struct civil_date *d);
+struct civil_date dates_from_days(long days);
+/* 0 = Monday ... 6 = Sunday, of a day number from dates_to_days(). */
+int dates_weekday(long days);
 
 /* Parses a duration: "10m", "90s", "2h", "3d", "2w", "1h30m", "10 minutes", "2 weeks".
  * Returns 0 and sets *seconds (> 0), or BOT_ERR_INVALID with an explanation in err. */
