@@ -87,6 +87,30 @@ static size_t put_entity(struct buf *b, const char *s)
 	return 0;
 }
 
+/* Writes n bytes of s with Slack's entities decoded: inside a <...> token too, Slack
+ * sends & as &amp; (a URL's query string, a link's label). */
+static void put_decoded(struct buf *b, const char *s, size_t n)
+{
+	static const struct { const char *entity; char c; } entities[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+	};
+
+	for (size_t i = 0; i < n;) {
+		size_t k, len = 0;
+		for (k = 0; s[i] == '&' && k < sizeof entities / sizeof entities[0]; k++) {
+			len = strlen(entities[k].entity);
+			if (len <= n - i && strncmp(s + i, entities[k].entity, len) == 0)
+				break;
+		}
+		if (s[i] == '&' && k < sizeof entities / sizeof entities[0]) {
+			buf_putc(b, entities[k].c);
+			i += len;
+		} else {
+			buf_putc(b, s[i++]);
+		}
+	}
+}
+
 /* Writes the plain form of one <...> token (inner is its content, n bytes). */
 static void put_token(struct buf *b, const char *inner, size_t n, const char *bot_user,
 		      bool *mentioned)
@@ -100,28 +124,28 @@ static void put_token(struct buf *b, const char *inner, size_t n, const char *bo
 			*mentioned = true;
 			return;
 		}
-		buf_put(b, inner, head);
+		put_decoded(b, inner, head);
 	} else if (inner[0] == '#') {
 		buf_putc(b, '#');
 		if (bar)
-			buf_put(b, bar + 1, n - head - 1);
+			put_decoded(b, bar + 1, n - head - 1);
 		else
-			buf_put(b, inner + 1, head - 1);
+			put_decoded(b, inner + 1, head - 1);
 	} else if (inner[0] == '!') {
 		/* <!here>, <!channel>, <!subteam^S1|@team>: the label, or @word. */
 		if (bar) {
-			buf_put(b, bar + 1, n - head - 1);
+			put_decoded(b, bar + 1, n - head - 1);
 		} else {
 			buf_putc(b, '@');
-			buf_put(b, inner + 1, head - 1);
+			put_decoded(b, inner + 1, head - 1);
 		}
 	} else if (bar) {
-		buf_put(b, bar + 1, n - head - 1);
+		put_decoded(b, bar + 1, n - head - 1);
 		buf_puts(b, " (");
-		buf_put(b, inner, head);
+		put_decoded(b, inner, head);
 		buf_putc(b, ')');
 	} else {
-		buf_put(b, inner, n);
+		put_decoded(b, inner, n);
 	}
 }
 

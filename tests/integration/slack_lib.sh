@@ -1,0 +1,516 @@
+# slack_lib.sh - sourced by tests/integration/test_slack_*.sh right after lib.sh: drives
+# the real daemon (`workshopbot --db DB run`) against the local fake Slack
+# (tests/fakes/fake_slack, see tests/fakes/README.md). FAKES_DIR names the directory of
+# the fake's binary (default build/tests).
+#
+# What it gives a test:
+#   fake_start [ARGS...]      the fake on a free port (--port 0 --port-file, bounded wait);
+#                             sets PORT, C (the control API URL), API (the Web API URL)
+#   fake_stop                 stops it; its stderr joins $T/all.err
+#   daemon_start DB [ENV...]  the daemon in the background with the test tokens and
+#                             SLACK_API_URL; its stderr/stdout go to $T/daemon-N.err/.out
+#                             (added to $T/all.err when it ends); DPID is its pid
+#   daemon_start_ready DB     the same, then waits for "slack: ready" (else fails the test)
+#   wait_ready [N]            "slack: ready" logged N times (each new connection logs it)
+#   daemon_stop / daemon_kill9 / daemon_wait [S]   SIGTERM / SIGKILL / its own exit; DRC
+#                             is the exit status
+#   push TYPE JSON [QUERY]    pushes an envelope; ENV_ID is its envelope_id
+#   send TYPE BUILDER ARGS... builds a payload (sets PL) and pushes it
+#   redeliver ID [ATTEMPT]    Slack's redelivery (retry_of); ENV_ID is the new envelope_id
+#   wait_ack ID / wait_acks   one envelope acked / every envelope acked (bounded)
+#   ack_latency ID            ms from envelope sent to ack, by the fake's clock
+#   wait_until SECONDS CMD... bounded polling: CMD every 50 ms until it succeeds
+#   ctl GET|POST PATH [BODY]  a control API request; messages, posts, acks, envelopes,
+#                             state, api_count METHOD read the fake's records
+#   ev_message, ev_mention, ev_edit, ev_delete, slash, button, form_answer,
+#   form_choices, form_action  payloads in the shapes of tests/fixtures/slack/ (into PL)
+#   question_ts N             the ts of the Nth question post (the ones with buttons)
+#   check_no_tokens           neither test token appears in anything the daemon wrote
+#
+# Builders and push set variables instead of printing, so they run in the test's shell
+# (never a $(...) subshell) and the ts counter carries over. Every process started here
+# is ended by the EXIT trap (INT and TERM exit through it), by its own pid or process
+# group; no fixed sleep is used to synchronise, only bounded polling.
+
+FAKES_DIR=${FAKES_DIR:-$ROOT/build/tests}
+FAKE_BIN=$FAKES_DIR/fake_slack
+APP_TOKEN=xapp-test-app
+BOT_TOKEN=xoxb-test-bot
+CHANNEL=C111
+
+# The fake listens on 127.0.0.1 only; a proxy from the environment must not get in between.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+
+FAKE_PID=
+DPID=
+DWRAP=
+DRC=
+DAEMON_N=0
+DAEMON_OPTS=()
+DERR=
+DOUT=
+DTIMEOUT=
+DRCFILE=
+SEQ_TS=0
+
+slack_cleanup() {
+	if [ -n "$DWRAP" ]; then
+		_kill_daemon_group
+		wait "$DWRAP" 2>/dev/null
+		_collect_daemon_output
+	fi
+	if [ -n "$FAKE_PID" ]; then
+		kill -TERM "$FAKE_PID" 2>/dev/null
+		wait "$FAKE_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap slack_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in curl jq sqlite3; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "not ok - $TEST_NAME: $tool is missing"; exit 1; }
+done
+if [ ! -x "$FAKE_BIN" ]; then
+	echo "not ok - $TEST_NAME: $FAKE_BIN is missing; make $FAKE_BIN (or set FAKES_DIR)"
+	exit 1
+fi
+
+# now_ms: wall-clock milliseconds.
+now_ms() {
+	date +%s%3N
+}
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
+wait_until() {
+	local limit=$1 deadline
+	shift
+	deadline=$(($(now_ms) + limit * 1000))
+	until "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# ---- the fake ----
+
+# fake_start [ARGS...]: the fake on a free port; sets PORT, C, API.
+fake_start() {
+	rm -f "$T/port"
+	"$FAKE_BIN" --port 0 --port-file "$T/port" --log "$T/fake.jsonl" --max-seconds 120 \
+		"$@" 2>"$T/fake.err" &
+	FAKE_PID=$!
+	if ! wait_until 10 test -s "$T/port"; then
+		echo "not ok - $TEST_NAME: the fake Slack did not start"
+		sed 's/^/#     /' "$T/fake.err"
+		exit 1
+	fi
+	PORT=$(cat "$T/port")
+	C=http://127.0.0.1:$PORT/_control
+	API=http://127.0.0.1:$PORT/api/
+}
+
+# fake_stop: stops the fake (SIGTERM) and adds its stderr to $T/all.err, so a sanitizer
+# report from a sanitizer-built fake is caught by finish too.
+fake_stop() {
+	[ -n "$FAKE_PID" ] || return 0
+	kill -TERM "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID" 2>/dev/null
+	FAKE_PID=
+	cat "$T/fake.err" >>"$T/all.err" 2>/dev/null
+}
+
+# ctl METHOD PATH [BODY]: one control API request; prints the body. The body goes through
+# stdin (printf is a builtin), so its size is not bound by the argument limit.
+ctl() {
+	if [ $# -ge 3 ]; then
+		printf '%s' "$3" | curl -s --noproxy '*' --max-time 10 -X "$1" "$C$2" --data-binary @-
+	else
+		curl -s --noproxy '*' --max-time 10 -X "$1" "$C$2"
+	fi
+}
+
+# push TYPE JSON [QUERY]: pushes an envelope with that payload; its envelope_id is left in
+# ENV_ID (no subshell, so callers see it).
+push() {
+	local r
+	ENV_ID=
+	r=$(ctl POST "/envelope?type=$1${3:+&$3}" "$2")
+	if ! jq -e .ok <<<"$r" >/dev/null 2>&1; then
+		echo "# push $1 failed: $r" >&2
+		return 1
+	fi
+	ENV_ID=$(jq -r .envelope_id <<<"$r")
+}
+
+# send TYPE BUILDER ARGS...: builds a payload (BUILDER sets PL) and pushes it.
+send() {
+	local type=$1
+	shift
+	"$@" && push "$type" "$PL"
+}
+
+# redeliver ID [ATTEMPT] [QUERY]: Slack's redelivery of envelope ID (retry_of); the new
+# envelope_id is left in ENV_ID.
+redeliver() {
+	local r
+	ENV_ID=
+	r=$(ctl POST "/envelope?retry_of=$1&attempt=${2:-1}${3:+&$3}")
+	jq -e .ok <<<"$r" >/dev/null 2>&1 || { echo "# redeliver failed: $r" >&2; return 1; }
+	ENV_ID=$(jq -r .envelope_id <<<"$r")
+}
+
+messages() { ctl GET /messages; }
+posts() { ctl GET /messages | jq -c '[.[] | select(.method == "chat.postMessage")]'; }
+acks() { ctl GET /acks; }
+envelopes() { ctl GET /envelopes; }
+state() { ctl GET /state; }
+api_count() { state | jq -r --arg m "$1" '.api_counts[$m] // 0'; }
+
+is_acked() {
+	acks | jq -e --arg id "$1" 'any(.[]; .envelope_id == $id)' >/dev/null
+}
+
+# wait_ack ID [SECONDS]: the daemon acked envelope ID.
+wait_ack() {
+	[ -n "$1" ] && wait_until "${2:-10}" is_acked "$1"
+}
+
+# ack_latency ID: milliseconds between the fake sending envelope ID and receiving its ack,
+# by the fake's own clock (so the test's polling does not count); empty if not acked.
+ack_latency() {
+	ctl GET /log | jq -r --arg id "$1" '
+		([.[] | select(.kind == "ws_send" and .envelope_id == $id)][0].t_ms) as $sent
+		| ([.[] | select(.kind == "ws_text" and .json.envelope_id? == $id)][0].t_ms) as $acked
+		| if $sent == null or $acked == null then "" else $acked - $sent end'
+}
+
+all_acked() {
+	envelopes | jq -e 'all(.[]; .acked)' >/dev/null
+}
+
+# wait_acks [SECONDS]: every envelope sent so far is acked.
+wait_acks() {
+	wait_until "${1:-10}" all_acked
+}
+
+# count_is N CMD...: CMD prints the number N.
+count_is() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+count_ge() {
+	local want=$1 got
+	shift
+	got=$("$@")
+	[ -n "$got" ] && [ "$got" -ge "$want" ]
+}
+
+n_posts() { posts | jq length; }
+n_method() { messages | jq --arg m "$1" '[.[] | select(.method == $m)] | length'; }
+
+# wait_posts N [SECONDS]: at least N chat.postMessage calls succeeded.
+wait_posts() { wait_until "${2:-10}" count_ge "$1" n_posts; }
+
+# ---- the daemon ----
+
+_collect_daemon_output() {
+	[ -n "$DERR" ] || return 0
+	cat "$DERR" >>"$T/all.err" 2>/dev/null
+	cat "$DOUT" >>"$T/all.out" 2>/dev/null
+	DERR=
+}
+
+# child_of PID: the (first) child process of PID.
+child_of() {
+	local c
+	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+	[ -n "$c" ] || c=$(pgrep -P "$1" 2>/dev/null | head -n 1)
+	printf '%s' "$c"
+}
+
+# daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
+# background, bounded to 60 s by timeout(1); DPID is the daemon's own pid. Extra
+# NAME=VALUE pairs override the environment (e.g. SLACK_BOT_TOKEN=xoxb-wrong); the array
+# DAEMON_OPTS adds options before --db (e.g. --config FILE).
+daemon_start() {
+	local db=$1 i
+	shift
+	DAEMON_N=$((DAEMON_N + 1))
+	DERR=$T/daemon-$DAEMON_N.err
+	DOUT=$T/daemon-$DAEMON_N.out
+	DRCFILE=$T/daemon-$DAEMON_N.rc
+	# A subshell that exits normally (so the shell reports no "Killed" job), running
+	# timeout(1), which puts itself in its own process group, running the daemon.
+	{
+		env SLACK_APP_TOKEN=$APP_TOKEN SLACK_BOT_TOKEN=$BOT_TOKEN SLACK_API_URL=$API "$@" \
+			timeout -k 5 60 "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} --db "$db" run \
+			>"$DOUT" 2>"$DERR" </dev/null
+		echo $? >"$DRCFILE"
+	} 2>/dev/null &
+	DWRAP=$!
+	DTIMEOUT=
+	DPID=
+	for ((i = 0; i < 400; i++)); do
+		[ -n "$DTIMEOUT" ] || DTIMEOUT=$(child_of "$DWRAP")
+		[ -n "$DTIMEOUT" ] && DPID=$(child_of "$DTIMEOUT")
+		[ -n "$DPID" ] && break
+		kill -0 "$DWRAP" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -z "$DPID" ]; then
+		echo "# could not find the daemon's pid" >&2
+		DPID=$DWRAP
+	fi
+}
+
+n_ready() { grep -c 'slack: ready' "$DERR" 2>/dev/null || true; }
+
+# wait_ready [N] [SECONDS]: the daemon logged "slack: ready" at least N times (default 1).
+wait_ready() {
+	if wait_until "${2:-15}" count_ge "${1:-1}" n_ready; then
+		return 0
+	fi
+	echo "# the daemon did not get ready; its log:" >&2
+	sed 's/^/#     /' "$DERR" | tail -n 20 >&2
+	return 1
+}
+
+# daemon_start_ready DB: starts the daemon and waits for it; fails the test if it does not
+# get ready (nothing else can be checked then).
+daemon_start_ready() {
+	daemon_start "$@"
+	if ! wait_ready 1; then
+		not_ok "the daemon connected (slack: ready)"
+		daemon_stop
+		fake_stop
+		finish
+	fi
+}
+
+running() { kill -0 "$DPID" 2>/dev/null; }
+not() { ! "$@"; }
+not_running() { ! kill -0 "$DPID" 2>/dev/null; }
+
+# _kill_daemon_group: SIGKILL to timeout(1)'s process group (the daemon and timeout).
+_kill_daemon_group() {
+	if [ -n "$DTIMEOUT" ]; then
+		kill -KILL -- "-$DTIMEOUT" 2>/dev/null
+	fi
+	kill -KILL "$DPID" 2>/dev/null
+}
+
+# daemon_wait [SECONDS]: waits for the daemon to exit by itself; DRC is its status
+# (124 if it did not exit in time: it is then killed).
+daemon_wait() {
+	if ! wait_until "${1:-10}" not_running; then
+		_kill_daemon_group
+		wait "$DWRAP" 2>/dev/null
+		DRC=124
+	else
+		wait "$DWRAP" 2>/dev/null
+		DRC=$(cat "$DRCFILE" 2>/dev/null)
+	fi
+	DWRAP=
+	_collect_daemon_output
+}
+
+# daemon_stop: SIGTERM to the daemon, then waits (at most 10 s); DRC is its status.
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	daemon_wait 10
+}
+
+# daemon_kill9: SIGKILL to the daemon itself (no chance to clean up).
+daemon_kill9() {
+	kill -KILL "$DPID" 2>/dev/null
+	daemon_wait 10
+}
+
+# check_no_tokens: neither token appears anywhere in what the daemons wrote.
+check_no_tokens() {
+	local f
+	for f in "$T"/daemon-*.err "$T"/daemon-*.out "$T/all.err"; do
+		[ -e "$f" ] || continue
+		if grep -qF -e "$APP_TOKEN" -e "$BOT_TOKEN" "$f"; then
+			not_ok "the daemon's output never shows a token" "$(grep -F -e "$APP_TOKEN" -e "$BOT_TOKEN" "$f" | head -n 3)"
+			return
+		fi
+	done
+	ok "the daemon's output never shows a token"
+}
+
+# ---- payloads (the shapes of tests/fixtures/slack/) ----
+# Each builder leaves the JSON in PL (and runs in the test's shell, never a subshell, so
+# the ts counter and LAST_TS / LAST_TRIG carry over).
+
+# next_ts: a fresh message ts in NEXT_TS, increasing ("1764406800.000001", ...).
+next_ts() {
+	SEQ_TS=$((SEQ_TS + 1))
+	printf -v NEXT_TS '1764406800.%06d' "$SEQ_TS"
+}
+
+# ev_message USER TEXT [THREAD_TS [TS]]: an events_api message payload; the ts it used is
+# left in LAST_TS.
+ev_message() {
+	local ts=${4:-}
+	[ -n "$ts" ] || { next_ts; ts=$NEXT_TS; }
+	LAST_TS=$ts
+	PL=$(jq -cn --arg user "$1" --arg text "$2" --arg thread "${3:-}" --arg ts "$ts" \
+		--arg ch "$CHANNEL" --arg eid "Ev$ts" '{
+		token: "verification_token", team_id: "T111", api_app_id: "A111",
+		event: ({user: $user, type: "message", ts: $ts, text: $text, team: "T111",
+			channel: $ch, event_ts: $ts, channel_type: "channel"}
+			+ (if $thread == "" then {} else {thread_ts: $thread, parent_user_id: "UBOT"} end)),
+		type: "event_callback", event_id: $eid, event_time: 1764406800,
+		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
+				  is_enterprise_install: false}]}')
+}
+
+# ev_mention USER TEXT TS: the app_mention event of a message (TS: the message's ts).
+ev_mention() {
+	LAST_TS=$3
+	PL=$(jq -cn --arg user "$1" --arg text "$2" --arg ts "$3" --arg ch "$CHANNEL" '{
+		token: "verification-token", team_id: "T111", api_app_id: "A111",
+		event: {type: "app_mention", text: $text, user: $user, ts: $ts, team: "T111",
+			channel: $ch, event_ts: $ts},
+		type: "event_callback", event_id: ("EvM" + $ts), event_time: 1764406800,
+		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
+				  is_enterprise_install: false}],
+		is_ext_shared_channel: false, event_context: "1-app_mention-T111-C111"}')
+}
+
+# ev_edit USER TS NEWTEXT [THREAD_TS]: message_changed with message.edited (an edit).
+ev_edit() {
+	local now
+	next_ts
+	now=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg ts "$2" --arg text "$3" --arg thread "${4:-}" \
+		--arg now "$now" --arg ch "$CHANNEL" '{
+		token: "verification-token", team_id: "T111", api_app_id: "A111",
+		event: {type: "message", subtype: "message_changed",
+			message: ({type: "message", text: $text, user: $user, team: "T111",
+				   edited: {user: $user, ts: $now}, ts: $ts}
+				  + (if $thread == "" then {} else {thread_ts: $thread} end)),
+			previous_message: {type: "message", text: "(before)", user: $user,
+					   team: "T111", ts: $ts},
+			channel: $ch, hidden: true, ts: $now, event_ts: $now,
+			channel_type: "channel"},
+		type: "event_callback", event_id: ("EvE" + $now), event_time: 1764406800,
+		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
+				  is_enterprise_install: false}],
+		is_ext_shared_channel: false}')
+}
+
+# ev_delete USER TS [THREAD_TS]: message_deleted of the message TS by USER.
+ev_delete() {
+	local now
+	next_ts
+	now=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg ts "$2" --arg thread "${3:-}" --arg now "$now" \
+		--arg ch "$CHANNEL" '{
+		token: "aaaa", team_id: "T111", api_app_id: "A111",
+		event: {type: "message", subtype: "message_deleted", hidden: true, channel: $ch,
+			previous_message: ({type: "message", text: "(deleted)", user: $user,
+					    ts: $ts, team: "T111"}
+					   + (if $thread == "" then {} else {thread_ts: $thread} end)),
+			deleted_ts: $ts, ts: $now, event_ts: $now, channel_type: "channel"},
+		type: "event_callback", event_id: ("EvD" + $now), event_time: 1764406800,
+		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
+				  is_enterprise_install: false}],
+		is_ext_shared_channel: false}')
+}
+
+# slash USER TEXT: a /workshop slash command payload (a fresh trigger_id each time).
+slash() {
+	local ts
+	next_ts
+	ts=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg text "$2" --arg trig "$ts.trig" --arg ch "$CHANNEL" '{
+		token: "verification-token", team_id: "T111", team_domain: "xxx",
+		channel_id: $ch, channel_name: "workshop", user_id: $user,
+		user_name: ("name-" + $user), command: "/workshop", text: $text,
+		api_app_id: "A111", is_enterprise_install: "false",
+		response_url: "https://hooks.slack.com/commands/T111/111/xxx",
+		trigger_id: $trig}')
+	LAST_TRIG=$ts.trig
+}
+
+# button USER ACTION_ID VALUE MESSAGE_TS: a block_actions payload (ws_answer, ws_next,
+# ws_skip; VALUE "SESSION:PROMPT_INDEX").
+button() {
+	local ts
+	next_ts
+	ts=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg aid "$2" --arg value "$3" --arg mts "$4" --arg trig "$ts.btn" \
+		--arg ch "$CHANNEL" --arg now "$ts" '{
+		type: "block_actions",
+		user: {id: $user, username: ("name-" + $user), name: ("name-" + $user), team_id: "T111"},
+		api_app_id: "A111", token: "verification_token",
+		container: {type: "message", message_ts: $mts, channel_id: $ch, is_ephemeral: false},
+		trigger_id: $trig,
+		team: {id: "T111", domain: "workspace-domain"},
+		channel: {id: $ch, name: "workshop"},
+		response_url: "https://hooks.slack.com/actions/T111/111/random-value",
+		actions: [{action_id: $aid, block_id: "q", text: {type: "plain_text", text: "Button",
+			   emoji: true}, value: $value, type: "button", action_ts: $now}]}')
+	LAST_TRIG=$ts.btn
+}
+
+# _view_submission USER CALLBACK_ID META VALUES_JSON: a view_submission payload.
+_view_submission() {
+	local ts
+	next_ts
+	ts=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg cb "$2" --arg meta "$3" --argjson values "$4" \
+		--arg vid "V$ts" --arg trig "$ts.view" '{
+		type: "view_submission",
+		team: {id: "T111", domain: "workspace-domain"},
+		user: {id: $user, username: ("name-" + $user), name: ("name-" + $user), team_id: "T111"},
+		api_app_id: "A111", token: "verification_token", trigger_id: $trig,
+		view: {id: $vid, team_id: "T111", type: "modal", blocks: [],
+		       private_metadata: $meta, callback_id: $cb, state: {values: $values},
+		       hash: "1596530361.3wRYuk3R", title: {type: "plain_text", text: "Workshop"},
+		       previous_view_id: null, root_view_id: $vid, app_id: "A111",
+		       external_id: "", app_installed_team_id: "T111", bot_id: "BBOT"},
+		response_urls: []}')
+}
+
+# form_answer USER META TEXT: the answer modal submitted with a text.
+form_answer() {
+	_view_submission "$1" ws_answer "$2" "$(jq -cn --arg t "$3" \
+		'{answer: {text: {type: "plain_text_input", value: $t}}}')"
+}
+
+# form_choices USER META LABEL...: the checklist modal submitted with those boxes ticked.
+form_choices() {
+	local user=$1 meta=$2
+	shift 2
+	_view_submission "$user" ws_answer "$meta" "$(jq -cn '$ARGS.positional as $l |
+		{answer: {choices: {type: "checkboxes", selected_options:
+			[$l[] | {text: {type: "plain_text", text: .}, value: .}]}}}' --args "$@")"
+}
+
+# form_action USER META WHAT OWNER DUE: the action-item modal submitted.
+form_action() {
+	_view_submission "$1" ws_action_item "$2" "$(jq -cn --arg what "$3" --arg owner "$4" \
+		--arg due "$5" '{
+		what: {text: {type: "plain_text_input", value: $what}},
+		owner: {user: {type: "users_select", selected_user: $owner}},
+		due: {date: {type: "datepicker", selected_date: $due}}}')"
+}
+
+# ---- reading what the bot did ----
+
+# question_ts N: the ts of the Nth question post (the posts that carry buttons), 1-based.
+question_ts() {
+	posts | jq -r --argjson n "$1" '[.[] | select(.blocks != null and
+		any(.blocks[]?; .type == "actions"))][$n - 1].ts // empty'
+}
+
+# sql_q QUERY: sql on the test's database ($DB).
+sql_q() { sql "$DB" "$1"; }
