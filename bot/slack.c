@@ -72,6 +72,8 @@ static void handle_envelope(struct slack *s, struct ws_conn *conn, struct slack_
 		if (!f->ev.user_name && f->ev.user)
 			f->ev.user_name = slack_user_name(s, f->ev.user);
 		result = bot_event(s->base.bot, &s->base, &f->ev);
+	} else if (f->malformed) {
+		log_warn("slack", "envelope %s skipped: %s", f->envelope_id, f->ignored);
 	} else {
 		log_debug("slack", "envelope %s ignored: %s", f->envelope_id, f->ignored);
 	}

@@ -49,11 +49,19 @@ static const char *parse_question_value(const char *v, struct event *ev)
 	return *end == ':' ? end + 1 : NULL;
 }
 
+/* An event the bot has no use for (its own messages, unfurls, other event types). */
 static int ignore(struct slack_frame *f, const char *why)
 {
 	f->has_event = false;
 	f->ignored = why;
 	return 0;
+}
+
+/* An envelope whose shape is not what Slack documents: acked, and worth a warning. */
+static int malformed(struct slack_frame *f, const char *why)
+{
+	f->malformed = true;
+	return ignore(f, why);
 }
 
 /* Sets the event's text from Slack's wire text; a mention of the bot makes it a command. */
@@ -100,7 +108,7 @@ static int parse_plain_message(struct slack_frame *f, json_t *e, const struct sl
 	int result;
 
 	if (!channel || !ts || !str_at(e, "user"))
-		return ignore(f, "message without channel, ts or user");
+		return malformed(f, "message without channel, ts or user");
 	if (from_a_bot(e, me))
 		return ignore(f, "a bot's message");
 	f->ev.kind = EVENT_MESSAGE;
@@ -130,7 +138,7 @@ static int parse_changed(struct slack_frame *f, json_t *e, const struct slack_id
 	if (!json_is_object(json_object_get(msg, "edited")))
 		return ignore(f, "a change that is not an edit (an unfurl)");
 	if (!str_at(e, "channel") || !ts || !str_at(msg, "user"))
-		return ignore(f, "edit without channel, ts or user");
+		return malformed(f, "edit without channel, ts or user");
 	if (from_a_bot(msg, me))
 		return ignore(f, "a bot's edit");
 	f->ev.kind = EVENT_EDIT;
@@ -148,7 +156,7 @@ static int parse_deleted(struct slack_frame *f, json_t *e, const struct slack_id
 	json_t *prev = json_object_get(e, "previous_message");
 
 	if (!str_at(e, "channel") || !str_at(e, "deleted_ts") || !str_at(prev, "user"))
-		return ignore(f, "deletion without channel, ts or author");
+		return malformed(f, "deletion without channel, ts or author");
 	if (from_a_bot(prev, me))
 		return ignore(f, "a bot's message deleted");
 	f->ev.kind = EVENT_DELETE;
@@ -169,7 +177,7 @@ static int parse_events_api(struct slack_frame *f, json_t *payload,
 	int result = 0;
 
 	if (!type)
-		return ignore(f, "events_api envelope without an event type");
+		return malformed(f, "events_api envelope without an event type");
 	if (strcmp(type, "app_mention") == 0)
 		return parse_plain_message(f, e, me, true);
 	if (strcmp(type, "message") != 0)
@@ -194,7 +202,7 @@ static int parse_slash(struct slack_frame *f, json_t *p, const struct slack_iden
 	int result;
 
 	if (!str_at(p, "channel_id") || !str_at(p, "user_id"))
-		return ignore(f, "slash command without channel or user");
+		return malformed(f, "slash command without channel or user");
 	f->ev.kind = EVENT_MESSAGE;
 	f->ev.channel = str_at(p, "channel_id");
 	f->ev.user = str_at(p, "user_id");
@@ -231,7 +239,7 @@ static int parse_block_action(struct slack_frame *f, json_t *p)
 	f->ev.dedup_key = f->ev.trigger;
 	parse_question_value(str_at(action, "value"), &f->ev);
 	if (!f->ev.channel || !f->ev.user || !f->ev.trigger)
-		return ignore(f, "button without channel, user or trigger");
+		return malformed(f, "button without channel, user or trigger");
 	f->has_event = true;
 	return 0;
 }
@@ -282,7 +290,7 @@ static int parse_view_submission(struct slack_frame *f, json_t *p)
 	f->ev.user = str_path(p, "user", "id");
 	f->ev.dedup_key = str_at(view, "id");
 	if (!f->ev.channel || !f->ev.user)
-		return ignore(f, "form without its channel or user");
+		return malformed(f, "form without its channel or user");
 	collect_inputs(f, json_object_get(json_object_get(view, "state"), "values"));
 	f->ev.choices = f->choices;
 	if (strcmp(f->ev.action, "action_item") == 0) {
@@ -363,7 +371,7 @@ int slack_parse_frame(const char *data, size_t len, const struct slack_identity 
 	if (!f->envelope_id)
 		return bot_fail(err, errlen, BOT_ERR_INVALID, "envelope without an envelope_id");
 	if (!json_is_object(payload))
-		return ignore(f, "envelope without a payload object");
+		return malformed(f, "envelope without a payload object");
 	if (f->type == SLACK_EVENTS_API)
 		result = parse_events_api(f, payload, me);
 	else if (f->type == SLACK_SLASH_COMMAND)

@@ -38,6 +38,7 @@ struct slack_frame {
 	bool has_event;              /* ev is filled; otherwise ignored says why */
 	struct event ev;
 	const char *ignored;
+	bool malformed;              /* ignored because of an unexpected shape */
 
 	/* Storage the event's strings point into; freed by slack_frame_free(). */
 	json_t *root;
