@@ -9,7 +9,9 @@
 #include "bot/clock.h"
 #include "bot/err.h"
 #include "bot/log.h"
+#include "bot/scheduler.h"
 #include "bot/store_outbox.h"
+#include "handlers/reminders.h"
 
 /* How many queued messages one flush sends; the rest wait for the next flush. */
 #define FLUSH_BATCH 64
@@ -31,12 +33,14 @@ int bot_init(struct bot *b, const struct config *cfg, struct store *store,
 	b->cfg = cfg;
 	b->store = store;
 	b->templates = templates;
-	b->ws = (struct workshop){ store, cfg, templates };
+	b->ws = (struct workshop){ .store = store, .cfg = cfg, .templates = templates };
 	rc = uv_loop_init(&b->loop);
 	if (rc) {
 		log_err("bot", "cannot start the event loop: %s", uv_strerror(rc));
 		return BOT_ERR_IO;
 	}
+	uv_timer_init(&b->loop, &b->flush_timer);
+	b->flush_timer.data = b;
 	uv_signal_init(&b->loop, &b->sigint);
 	uv_signal_init(&b->loop, &b->sigterm);
 	b->sigint.data = b->sigterm.data = b;
@@ -56,8 +60,45 @@ int bot_add_transport(struct bot *b, struct transport *t)
 	return 0;
 }
 
+/* After a scheduler tick: every transport sends what its jobs queued. */
+static void on_flush_timer(uv_timer_t *h)
+{
+	struct bot *b = h->data;
+
+	for (size_t i = 0; i < b->n_transports; i++) {
+		if (!b->failed[i])
+			bot_flush(b, b->transports[i]);
+	}
+}
+
+/* The scheduler's run callback: one due job, inside the scheduler's transaction. Its
+ * messages are sent once the tick is over (a 0 ms timer runs after the tick's own). */
+static int run_job(void *ud, const struct store_job *job, int64_t now)
+{
+	struct bot *b = ud;
+	int result = reminders_run(&b->ws, job, now);
+
+	if (!result && !b->stopping)
+		uv_timer_start(&b->flush_timer, on_flush_timer, 0, 0);
+	return result;
+}
+
+/* A handler added or cancelled jobs: the timer looks at the earliest one again. */
+static void rearm_if_changed(struct bot *b)
+{
+	if (!b->ws.jobs_changed)
+		return;
+	b->ws.jobs_changed = false;
+	sched_arm(b->sched);
+}
+
 int bot_run(struct bot *b)
 {
+	b->sched = sched_new(&b->loop, b->store, run_job, b, !clock_frozen());
+	if (!b->sched) {
+		log_err("bot", "cannot start the scheduler: out of memory");
+		bot_stop(b, 1);
+	}
 	for (size_t i = 0; i < b->n_transports && !b->stopping; i++) {
 		struct transport *t = b->transports[i];
 		if (t->ops->start(t) != 0) {
@@ -66,6 +107,11 @@ int bot_run(struct bot *b)
 		}
 		bot_flush(b, t);
 	}
+	/* Jobs already due (also those missed while the bot was offline) run in the loop's
+	 * first turn, before any input is read. */
+	b->ws.jobs_changed = false;
+	if (!b->stopping)
+		sched_arm(b->sched);
 	uv_run(&b->loop, UV_RUN_DEFAULT);
 	return b->exit_code;
 }
@@ -82,6 +128,15 @@ void bot_stop(struct bot *b, int exit_code)
 		return;
 	b->stopping = true;
 	b->exit_code = exit_code;
+	/* What the last jobs queued goes out before the transports stop (the rest of the
+	 * outbox waits for the next start). */
+	if (uv_is_active((uv_handle_t *)&b->flush_timer)) {
+		uv_timer_stop(&b->flush_timer);
+		on_flush_timer(&b->flush_timer);
+	}
+	sched_free(b->sched);
+	b->sched = NULL;
+	close_handle((uv_handle_t *)&b->flush_timer);
 	for (size_t i = 0; i < b->n_transports; i++)
 		b->transports[i]->ops->stop(b->transports[i]);
 	close_handle((uv_handle_t *)&b->sigint);
@@ -90,6 +145,10 @@ void bot_stop(struct bot *b, int exit_code)
 
 void bot_close(struct bot *b)
 {
+	/* The scheduler stops before the store closes (the caller closes it after this). */
+	sched_free(b->sched);
+	b->sched = NULL;
+	close_handle((uv_handle_t *)&b->flush_timer);
 	/* Let every close callback run before freeing what they point at. */
 	uv_run(&b->loop, UV_RUN_DEFAULT);
 	for (size_t i = 0; i < b->n_transports; i++)
@@ -200,6 +259,7 @@ void bot_flush(struct bot *b, struct transport *t)
 	} while (!result && bt.n == FLUSH_BATCH && b->sent_count - sent_before == bt.n);
 	if (result)
 		log_err("bot", "reading the outbox failed: %s", bot_strerror(result));
+	rearm_if_changed(b);
 }
 
 void bot_sent(struct bot *b, int64_t outbox_id, const char *ref)

@@ -16,6 +16,8 @@
 
 #define BOT_MAX_TRANSPORTS 4
 
+struct sched;
+
 struct bot {
 	uv_loop_t loop;
 	const struct config *cfg;
@@ -27,6 +29,8 @@ struct bot {
 	size_t n_transports;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	struct sched *sched;  /* the follow-up jobs (scheduler.h), from bot_run to bot_stop */
+	uv_timer_t flush_timer; /* sends what the jobs of a scheduler tick queued */
 	bool stopping;
 	int exit_code;
 	size_t sent_count;    /* messages marked sent so far; lets a flush see progress */
@@ -40,10 +44,13 @@ int bot_init(struct bot *b, const struct config *cfg, struct store *store,
 /* Adds a transport (the bot frees it in bot_close()). */
 int bot_add_transport(struct bot *b, struct transport *t);
 
-/* Starts every transport and runs the loop until bot_stop(). Returns the exit code. */
+/* Starts the scheduler of follow-up jobs (jobs already due run at once; with the clock
+ * frozen by WORKSHOPBOT_NOW only those, see scheduler.h) and every transport, and runs
+ * the loop until bot_stop(). Returns the exit code. */
 int bot_run(struct bot *b);
 
-/* Asks every transport to stop; the loop ends when their handles are closed. */
+/* Sends what the last jobs queued, stops the scheduler and asks every transport to stop;
+ * the loop ends when their handles are closed. */
 void bot_stop(struct bot *b, int exit_code);
 
 /* Frees the transports and closes the loop. */
@@ -53,7 +60,8 @@ void bot_close(struct bot *b);
  * queued. Returns 0 when its effects are committed. */
 int bot_event(struct bot *b, struct transport *t, const struct event *ev);
 
-/* Sends the transport's queued messages. */
+/* Sends the transport's queued messages (and re-arms the scheduler when a handler
+ * changed the jobs table). */
 void bot_flush(struct bot *b, struct transport *t);
 
 /* A message from the outbox was delivered; ref is the transport's id for it. */

@@ -90,6 +90,11 @@ time_t clock_now(void)
 	return frozen ? frozen_at : time(NULL);
 }
 
+bool clock_frozen(void)
+{
+	return frozen;
+}
+
 void clock_format_utc(time_t t, char *buf, size_t len)
 {
 	struct tm tm;

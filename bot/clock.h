@@ -5,6 +5,7 @@
 #ifndef WORKSHOPBOT_CLOCK_H
 #define WORKSHOPBOT_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -14,6 +15,9 @@ int clock_init(char *err, size_t errlen);
 
 /* Seconds since the epoch, UTC. */
 time_t clock_now(void);
+
+/* True when WORKSHOPBOT_NOW froze the clock (clock_now() never moves). */
+bool clock_frozen(void);
 
 /* Parses an ISO 8601 instant: YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM).
  * Returns 0 and sets *out, or -1. */

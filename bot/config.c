@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "err.h"
@@ -31,6 +32,12 @@ enum cfg_type {
 	CFG_LOG_LEVEL,  /* error | warn | info | debug, via log_level_parse() */
 	CFG_INT,        /* a whole number from min_len to max_len, into a long */
 	CFG_LIST,       /* comma-separated items, each trimmed; empty items ignored */
+	CFG_CLOCK,      /* a local time of day H:MM or HH:MM, into a long: minutes after
+	                   midnight */
+	CFG_CLOCK_RANGE,/* HH:MM-HH:MM (may wrap midnight) or none, into long[2] */
+	CFG_WEEKDAYS,   /* days and day ranges, comma-separated (mon-fri, sat), into an
+	                   unsigned long: bit 0 Monday ... bit 6 Sunday */
+	CFG_DATE_LIST,  /* a CFG_LIST whose items are dates YYYY-MM-DD */
 };
 
 struct cfg_key {
@@ -86,6 +93,25 @@ static const struct cfg_key keys[] = {
 	{ "matrix", "allow_invites_from", CFG_LIST, 1, 255, "",
 	  "comma-separated user ids or :server names", FIELD(matrix_allow), FIELD(n_matrix_allow),
 	  NULL, false },
+	{ "followup", "remind_days_before", CFG_INT, 0, 365, "2",
+	  "a number of days from 0 (no early reminder) to 365",
+	  FIELD(followup_remind_days_before), 0, NULL, false },
+	{ "followup", "due_morning", CFG_CLOCK, 1, 16, "09:00",
+	  "a local time such as 09:00", FIELD(followup_due_morning), 0, NULL, false },
+	{ "followup", "overdue_every_days", CFG_INT, 1, 365, "3",
+	  "a number of days from 1 to 365", FIELD(followup_overdue_every_days), 0, NULL, false },
+	{ "followup", "overdue_max", CFG_INT, 0, 100, "3",
+	  "a number of overdue reminders from 0 to 100", FIELD(followup_overdue_max), 0, NULL,
+	  false },
+	{ "followup", "quiet_hours", CFG_CLOCK_RANGE, 1, 32, "20:00-08:00",
+	  "a local time range such as 20:00-08:00, or none", FIELD(followup_quiet), 0, NULL,
+	  false },
+	{ "followup", "working_days", CFG_WEEKDAYS, 1, 128, "mon-fri",
+	  "days or day ranges such as mon-fri or mon, wed, fri", FIELD(followup_working_days), 0,
+	  NULL, false },
+	{ "followup", "closures", CFG_DATE_LIST, 1, 64, "",
+	  "comma-separated dates such as 2026-12-24, 2026-12-25", FIELD(followup_closures),
+	  FIELD(n_followup_closures), NULL, false },
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -115,7 +141,8 @@ static void key_clear(struct config *cfg, const struct cfg_key *k)
 		*s = NULL;
 		break;
 	}
-	case CFG_LIST: {
+	case CFG_LIST:
+	case CFG_DATE_LIST: {
 		char ***items = field(cfg, k->offset);
 		size_t *n = field(cfg, k->count_offset);
 		list_free(*items, *n);
@@ -125,6 +152,9 @@ static void key_clear(struct config *cfg, const struct cfg_key *k)
 	}
 	case CFG_LOG_LEVEL:
 	case CFG_INT:
+	case CFG_CLOCK:
+	case CFG_CLOCK_RANGE:
+	case CFG_WEEKDAYS:
 		break;
 	}
 }
@@ -204,6 +234,122 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 			return 0;
 	}
 	return n;
+}
+
+/* ---- values of the [followup] types ---- */
+
+/* [p, end) is H:MM or HH:MM (00:00 to 23:59): minutes after midnight into *out. */
+static bool clock_parse(const char *p, const char *end, long *out)
+{
+	long hour = 0, minute = 0;
+	size_t digits = 0;
+
+	while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
+		hour = hour * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 || p == end || *p++ != ':' || end - p != 2 || p[0] < '0' || p[0] > '5' ||
+	    p[1] < '0' || p[1] > '9')
+		return false;
+	minute = (p[0] - '0') * 10 + (p[1] - '0');
+	if (hour > 23)
+		return false;
+	*out = hour * 60 + minute;
+	return true;
+}
+
+/* "HH:MM-HH:MM" (blanks around '-' allowed) or "none" into out[0], out[1]. */
+static bool clock_range_parse(const char *s, long out[2])
+{
+	const char *dash = strchr(s, '-'), *a_end, *b;
+
+	if (strcasecmp(s, "none") == 0) {
+		out[0] = out[1] = 0;
+		return true;
+	}
+	if (!dash)
+		return false;
+	a_end = dash;
+	trim_end(s, &a_end);
+	b = dash + 1;
+	skip_blank(&b, b + strlen(b));
+	return clock_parse(s, a_end, &out[0]) && clock_parse(b, b + strlen(b), &out[1]);
+}
+
+/* A day name (mon or monday, any case): 0 = Monday ... 6 = Sunday, or -1. */
+static int weekday_parse(const char *p, const char *end)
+{
+	static const char *const names[] = { "monday", "tuesday", "wednesday", "thursday",
+					     "friday", "saturday", "sunday" };
+	size_t len = (size_t)(end - p);
+
+	for (int i = 0; i < 7; i++) {
+		if ((len == 3 || len == strlen(names[i])) && strncasecmp(p, names[i], len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* "mon-fri, sat" into a bit set (bit 0 Monday); a range may wrap (sun-thu). */
+static bool weekdays_parse(const char *s, unsigned long *out)
+{
+	const char *p = s, *end = s + strlen(s);
+	unsigned long days = 0;
+
+	for (;;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end, *dash, *a_end;
+		int first, last;
+
+		skip_blank(&p, stop);
+		dash = p;
+		while (dash < stop && *dash != '-')
+			dash++;
+		if (dash == stop)
+			dash = NULL;
+		a_end = dash ? dash : stop;
+		trim_end(p, &a_end);
+		first = weekday_parse(p, a_end);
+		last = first;
+		if (dash) {
+			const char *b = dash + 1, *b_end = stop;
+			skip_blank(&b, stop);
+			trim_end(b, &b_end);
+			last = weekday_parse(b, b_end);
+		}
+		if (first < 0 || last < 0)
+			return false;
+		for (int d = first;; d = (d + 1) % 7) {
+			days |= 1ul << d;
+			if (d == last)
+				break;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	*out = days;
+	return true;
+}
+
+/* A real calendar date written YYYY-MM-DD. */
+static bool date_parse(const char *s)
+{
+	static const int month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int year, month, day;
+
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return false;
+	}
+	if (s[10] != '\0')
+		return false;
+	year = atoi(s);
+	month = atoi(s + 5);
+	day = atoi(s + 8);
+	if (year < 1 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1])
+		return false;
+	return month != 2 || day < 29 || (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
 }
 
 /* ---- the parser ---- */
@@ -404,25 +550,35 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 {
 	char *s = NULL;
 	int result = 0;
+	bool is_list = k->type == CFG_LIST || k->type == CFG_DATE_LIST;
 
-	if (check && k->type != CFG_LIST && len < k->min_len) {
+	if (check && !is_list && len < k->min_len) {
 		result = bot_fail(why, whylen, BOT_ERR_CONFIG, "empty value for %s; expected %s",
 				  k->name, k->expect);
 		goto out;
 	}
-	if (check && k->type != CFG_LIST && len > k->max_len) {
+	if (check && !is_list && len > k->max_len) {
 		result = bot_fail(why, whylen, BOT_ERR_CONFIG,
 				  "value for %s is too long (%zu bytes; expected at most %zu)",
 				  k->name, len, k->max_len);
 		goto out;
 	}
-	if (k->type == CFG_LIST) {
+	if (is_list) {
 		char **items = NULL;
 		size_t n = 0;
 
 		result = list_parse(k, v, len, &items, &n, why, whylen);
 		if (result)
 			goto out;
+		for (size_t i = 0; k->type == CFG_DATE_LIST && i < n; i++) {
+			if (!date_parse(items[i])) {
+				result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+						  "bad date '%.*s' in %s; expected %s", CONFIG_ECHO_MAX,
+						  items[i], k->name, k->expect);
+				list_free(items, n);
+				goto out;
+			}
+		}
 		key_clear(cfg, k);
 		*(char ***)field(cfg, k->offset) = items;
 		*(size_t *)field(cfg, k->count_offset) = n;
@@ -450,6 +606,27 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 			goto out;
 		}
 		*(long *)field(cfg, k->offset) = n;
+		goto out;
+	}
+	if (k->type == CFG_CLOCK || k->type == CFG_CLOCK_RANGE || k->type == CFG_WEEKDAYS) {
+		long range[2];
+		unsigned long days;
+		bool good = k->type == CFG_CLOCK ? clock_parse(s, s + strlen(s), &range[0])
+			  : k->type == CFG_CLOCK_RANGE ? clock_range_parse(s, range)
+			  : weekdays_parse(s, &days);
+
+		if (!good) {
+			result = bot_fail(why, whylen, BOT_ERR_CONFIG,
+					  "bad value '%.*s' for %s; expected %s",
+					  CONFIG_ECHO_MAX, s, k->name, k->expect);
+			goto out;
+		}
+		if (k->type == CFG_CLOCK)
+			*(long *)field(cfg, k->offset) = range[0];
+		else if (k->type == CFG_CLOCK_RANGE)
+			memcpy(field(cfg, k->offset), range, sizeof range);
+		else
+			*(unsigned long *)field(cfg, k->offset) = days;
 		goto out;
 	}
 	if (k->type == CFG_LOG_LEVEL) {

@@ -30,6 +30,16 @@ struct config {
 	long matrix_power_level; /* [matrix] power_level: who may pace any session */
 	char **matrix_allow;     /* [matrix] allow_invites_from: users or :servers; none: all */
 	size_t n_matrix_allow;
+	long followup_remind_days_before; /* [followup] remind_days_before: 0 for none */
+	long followup_due_morning;   /* [followup] due_morning: minutes after local midnight */
+	long followup_overdue_every_days; /* [followup] overdue_every_days */
+	long followup_overdue_max;   /* [followup] overdue_max: nudges before the escalation */
+	long followup_quiet[2];      /* [followup] quiet_hours: start, end in minutes after
+	                                local midnight; equal: no quiet hours */
+	unsigned long followup_working_days; /* [followup] working_days: bit 0 Monday ...
+	                                        bit 6 Sunday */
+	char **followup_closures;    /* [followup] closures: YYYY-MM-DD dates, checked */
+	size_t n_followup_closures;
 };
 
 /* Fills cfg with every default, then, if path is not NULL, reads the file over them.

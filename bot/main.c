@@ -1,5 +1,5 @@
-/* main.c - subcommands: console, check-config, check-template, templates, sessions,
- * export. No logic of its own: each subcommand wires the modules together. */
+/* main.c - subcommands: console, run, check-config, check-template, templates, sessions,
+ * jobs, export. No logic of its own: each subcommand wires the modules together. */
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +16,10 @@
 #include "bot/matrix.h"
 #include "bot/slack.h"
 #include "bot/store.h"
+#include "bot/store_jobs.h"
 #include "bot/store_sessions.h"
 #include "handlers/flow.h"
+#include "handlers/reminders.h"
 #include "handlers/report.h"
 #include "prompts/template.h"
 
@@ -30,6 +32,8 @@ static const char usage_text[] =
 	"  console                         run a workshop in this terminal (the default)\n"
 	"  run                             connect to the chats the config enables (Slack, Matrix)\n"
 	"  sessions                        list the sessions in the database\n"
+	"  jobs [--session ID]             list the pending follow-up jobs (reminders), soonest\n"
+	"                                  first, in the session's local time and in UTC\n"
 	"  export --session ID [--format md|csv|json]\n"
 	"                                  write a session's summary to stdout (md by default)\n"
 	"  templates                       list the installed workshop templates\n"
@@ -243,6 +247,69 @@ static int run_sessions(struct app *a)
 	return store_session_each(a->store, print_session, &a->templates) ? 1 : 0;
 }
 
+struct job_listing {
+	struct store *store;
+	struct session_rec session;   /* the last one looked up (jobs come by session) */
+	bool have_session;
+	size_t n;
+};
+
+static int print_job(void *ud, const struct store_job *job)
+{
+	struct job_listing *l = ud;
+	const char *tz = NULL;
+	char local[48], utc[32], item[24];
+
+	if (job->session_id && (!l->have_session || l->session.id != job->session_id))
+		l->have_session = store_session_get(l->store, job->session_id, &l->session) == 0;
+	if (job->session_id && l->have_session && l->session.id == job->session_id)
+		tz = l->session.timezone;
+	reminders_format_local(tz, (time_t)job->due_at, local, sizeof local);
+	clock_format_utc((time_t)job->due_at, utc, sizeof utc);
+	if (job->action_id)
+		snprintf(item, sizeof item, "#%lld", (long long)job->action_id);
+	else
+		snprintf(item, sizeof item, "-");
+	printf("%-6lld %-17s %-7lld %-6s %-16s %-21s %-20s %s\n", (long long)job->id, job->kind,
+	       (long long)job->session_id, item, job->user_id ? job->user_id : "-", local, utc,
+	       tz ? tz : "UTC");
+	l->n++;
+	return 0;
+}
+
+static int run_jobs(struct app *a, int argc, char **argv)
+{
+	struct job_listing l = { 0 };
+	long long id = 0;
+	char *end;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--session") == 0 && i + 1 < argc) {
+			id = strtoll(argv[++i], &end, 10);
+			if (*end || id <= 0)
+				return usage_error("jobs: '%s' is not a session id", argv[i]);
+		} else {
+			return usage_error("jobs: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (open_store(a, STORE_READER))
+		return 1;
+	l.store = a->store;
+	if (id && store_session_get(a->store, id, &l.session) != 0) {
+		fprintf(stderr, "workshopbot: no session %lld in %s (see workshopbot sessions)\n",
+			id, a->cfg.database);
+		return 1;
+	}
+	l.have_session = id != 0;
+	printf("%-6s %-17s %-7s %-6s %-16s %-21s %-20s %s\n", "ID", "KIND", "SESSION", "ITEM",
+	       "FOR", "LOCAL TIME", "UTC", "ZONE");
+	if (store_job_each_pending(a->store, id, print_job, &l) != 0)
+		return 1;
+	if (l.n == 0)
+		printf("(no pending jobs)\n");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int run_export(struct app *a, int argc, char **argv)
 {
 	const char *session_arg = NULL, *format_arg = "md";
@@ -364,6 +431,8 @@ int main(int argc, char **argv)
 			      : run_daemon(&a);
 	else if (strcmp(o.command, "sessions") == 0)
 		code = run_sessions(&a);
+	else if (strcmp(o.command, "jobs") == 0)
+		code = run_jobs(&a, o.argc, o.argv);
 	else if (strcmp(o.command, "export") == 0)
 		code = run_export(&a, o.argc, o.argv);
 	else if (strcmp(o.command, "templates") == 0)

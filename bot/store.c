@@ -348,3 +348,43 @@ int store_each_row(struct store *s, sqlite3_stmt *st,
 	sqlite3_reset(st);
 	return result;
 }
+
+int store_one_row(struct store *s, sqlite3_stmt *st, void (*row)(void *ud, sqlite3_stmt *st),
+		  void *ud)
+{
+	int rc;
+
+	if (!st)
+		return BOT_ERR_DB;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row(ud, st);
+	else if (rc != SQLITE_DONE)
+		log_err("store", "query failed: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? BOT_ERR_NOT_FOUND : BOT_ERR_DB;
+}
+
+/* A row callback copying column 0 into a text buffer (see store_text_at). */
+struct text_out {
+	char *buf;
+	size_t len;
+};
+
+static void copy_text(void *ud, sqlite3_stmt *st)
+{
+	struct text_out *t = ud;
+
+	store_col_copy(st, 0, t->buf, t->len);
+}
+
+int store_text_at(struct store *s, sqlite3_stmt *st, char *buf, size_t len)
+{
+	struct text_out t = { buf, len };
+	int result;
+
+	if (len)
+		buf[0] = '\0';
+	result = store_one_row(s, st, copy_text, &t);
+	return result == BOT_ERR_NOT_FOUND ? 0 : result;
+}

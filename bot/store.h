@@ -64,6 +64,15 @@ void store_col_copy(sqlite3_stmt *st, int col, char *buf, size_t len);
 /* A malloc'd copy of column col, or NULL when the column is NULL. Caller frees. */
 char *store_col_dup(sqlite3_stmt *st, int col);
 
+/* Steps st (already bound) once: calls row(ud, st) when there is a row and returns 0,
+ * BOT_ERR_NOT_FOUND when there is none, or BOT_ERR_DB (also for a NULL st). Resets st. */
+int store_one_row(struct store *s, sqlite3_stmt *st, void (*row)(void *ud, sqlite3_stmt *st),
+		  void *ud);
+
+/* Copies column 0 of st's first row into buf ("" when there is no row). Returns 0 or
+ * BOT_ERR_DB. */
+int store_text_at(struct store *s, sqlite3_stmt *st, char *buf, size_t len);
+
 /* Steps st (already bound) and calls row(ud, st) for each result row; a non-zero return
  * from row stops and is returned. Returns 0 at the end, or BOT_ERR_DB. Resets st. */
 int store_each_row(struct store *s, sqlite3_stmt *st,

@@ -18,6 +18,19 @@ static int archive(struct store *s, int64_t answer_id, const char *reason, int64
 	return store_step_done(s, st);
 }
 
+struct found {
+	int64_t *id;
+	bool *withdrawn;
+};
+
+static void read_found(void *ud, sqlite3_stmt *st)
+{
+	struct found *f = ud;
+
+	*f->id = sqlite3_column_int64(st, 0);
+	*f->withdrawn = sqlite3_column_int(st, 1) != 0;
+}
+
 /* Finds the answer row of a person; *id is 0 when there is none. */
 static int find(struct store *s, int64_t session_id, const char *prompt_id, const char *user_id,
 		int64_t *id, bool *withdrawn)
@@ -26,21 +39,17 @@ static int find(struct store *s, int64_t session_id, const char *prompt_id, cons
 		"SELECT id, withdrawn FROM answers WHERE session_id = ? AND prompt_id = ? "
 		"AND user_id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
+	struct found f = { id, withdrawn };
+	int result;
 
 	*id = 0;
-	if (!st)
-		return BOT_ERR_DB;
-	sqlite3_bind_int64(st, 1, session_id);
-	store_bind_text(st, 2, prompt_id);
-	store_bind_text(st, 3, user_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*withdrawn = sqlite3_column_int(st, 1) != 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		store_bind_text(st, 2, prompt_id);
+		store_bind_text(st, 3, user_id);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+	result = store_one_row(s, st, read_found, &f);
+	return result == BOT_ERR_NOT_FOUND ? 0 : result;
 }
 
 int store_answer_put(struct store *s, int64_t session_id, const char *prompt_id,
@@ -116,6 +125,21 @@ int store_answer_retract(struct store *s, int64_t session_id, const char *prompt
 	return store_step_done(s, st);
 }
 
+struct author {
+	char *prompt_id;
+	size_t prompt_len;
+	char *user_id;
+	size_t user_len;
+};
+
+static void read_author(void *ud, sqlite3_stmt *st)
+{
+	struct author *a = ud;
+
+	store_col_copy(st, 0, a->prompt_id, a->prompt_len);
+	store_col_copy(st, 1, a->user_id, a->user_len);
+}
+
 int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
 			char *prompt_id, size_t prompt_len, char *user_id, size_t user_len)
 {
@@ -123,21 +147,13 @@ int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
 		"SELECT prompt_id, user_id FROM answers WHERE session_id = ? AND source_ref = ? "
 		"AND withdrawn = 0";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
+	struct author a = { prompt_id, prompt_len, user_id, user_len };
 
-	if (!st)
-		return BOT_ERR_DB;
-	sqlite3_bind_int64(st, 1, session_id);
-	store_bind_text(st, 2, ref);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		store_col_copy(st, 0, prompt_id, prompt_len);
-		store_col_copy(st, 1, user_id, user_len);
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		store_bind_text(st, 2, ref);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return BOT_ERR_NOT_FOUND;
-	return rc == SQLITE_ROW ? 0 : BOT_ERR_DB;
+	return store_one_row(s, st, read_author, &a);
 }
 
 struct answer_visit {

@@ -10,19 +10,12 @@ int store_kv_get(struct store *s, const char *transport, const char *key, char *
 	static const char sql[] =
 		"SELECT value FROM transport_state WHERE transport = ? AND key = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
 
-	if (len)
-		buf[0] = '\0';
-	if (!st)
-		return BOT_ERR_DB;
-	store_bind_text(st, 1, transport);
-	store_bind_text(st, 2, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_col_copy(st, 0, buf, len);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+	if (st) {
+		store_bind_text(st, 1, transport);
+		store_bind_text(st, 2, key);
+	}
+	return store_text_at(s, st, buf, len);
 }
 
 int store_kv_set(struct store *s, const char *transport, const char *key, const char *value)
@@ -40,25 +33,27 @@ int store_kv_set(struct store *s, const char *transport, const char *key, const 
 	return store_step_done(s, st);
 }
 
+static void read_room(void *ud, sqlite3_stmt *st)
+{
+	struct matrix_room_rec *out = ud;
+
+	out->encrypted = sqlite3_column_int(st, 0) != 0;
+	out->warned = sqlite3_column_int(st, 1) != 0;
+	out->power_levels = store_col_dup(st, 2);
+}
+
 int store_matrix_room_get(struct store *s, const char *room_id, struct matrix_room_rec *out)
 {
 	static const char sql[] =
 		"SELECT encrypted, warned, power_levels FROM matrix_rooms WHERE room_id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
+	int result;
 
 	memset(out, 0, sizeof *out);
-	if (!st)
-		return BOT_ERR_DB;
-	store_bind_text(st, 1, room_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->encrypted = sqlite3_column_int(st, 0) != 0;
-		out->warned = sqlite3_column_int(st, 1) != 0;
-		out->power_levels = store_col_dup(st, 2);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+	if (st)
+		store_bind_text(st, 1, room_id);
+	result = store_one_row(s, st, read_room, out);
+	return result == BOT_ERR_NOT_FOUND ? 0 : result;
 }
 
 int store_matrix_room_set(struct store *s, const char *room_id, bool encrypted, bool warned,

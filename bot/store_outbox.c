@@ -144,17 +144,10 @@ int store_prompt_ref(struct store *s, int64_t session_id, long prompt_index, cha
 		"SELECT coalesce(remote_ref, '') FROM session_prompts WHERE session_id = ? "
 		"AND prompt_index = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
 
-	if (len)
-		buf[0] = '\0';
-	if (!st)
-		return BOT_ERR_DB;
-	sqlite3_bind_int64(st, 1, session_id);
-	sqlite3_bind_int64(st, 2, prompt_index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_col_copy(st, 0, buf, len);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		sqlite3_bind_int64(st, 2, prompt_index);
+	}
+	return store_text_at(s, st, buf, len);
 }

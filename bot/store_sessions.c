@@ -188,19 +188,17 @@ int store_prompt_state(struct store *s, int64_t session_id, long prompt_index,
 	static const char sql[] =
 		"SELECT state FROM session_prompts WHERE session_id = ? AND prompt_index = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
 
-	if (!st)
-		return BOT_ERR_DB;
-	sqlite3_bind_int64(st, 1, session_id);
-	sqlite3_bind_int64(st, 2, prompt_index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_col_copy(st, 0, buf, len);
-	else if (len)
-		buf[0] = '\0';
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : BOT_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		sqlite3_bind_int64(st, 2, prompt_index);
+	}
+	return store_text_at(s, st, buf, len);
+}
+
+static void read_index(void *ud, sqlite3_stmt *st)
+{
+	*(long *)ud = (long)sqlite3_column_int64(st, 0);
 }
 
 int store_prompt_by_ref(struct store *s, int64_t session_id, const char *ref,
@@ -209,19 +207,12 @@ int store_prompt_by_ref(struct store *s, int64_t session_id, const char *ref,
 	static const char sql[] =
 		"SELECT prompt_index FROM session_prompts WHERE session_id = ? AND remote_ref = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
 
-	if (!st)
-		return BOT_ERR_DB;
-	sqlite3_bind_int64(st, 1, session_id);
-	store_bind_text(st, 2, ref);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*prompt_index = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return BOT_ERR_NOT_FOUND;
-	return rc == SQLITE_ROW ? 0 : BOT_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		store_bind_text(st, 2, ref);
+	}
+	return store_one_row(s, st, read_index, prompt_index);
 }
 
 int store_member_rename(struct store *s, const char *transport, const char *user_id,

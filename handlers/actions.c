@@ -1,4 +1,5 @@
-/* actions.c - action items: add (what, @owner, by date), list, done, reopen, assign, due.
+/* actions.c - action items: add (what, @owner, by date), list, done, reopen, assign, due,
+ * snooze. Every change reschedules the item's reminders (reminders.c).
  * Items belong to a session; commands reach the items of every session in the channel. */
 #include <ctype.h>
 #include <stdio.h>
@@ -121,6 +122,8 @@ int action_insert(struct ctx *c, const struct session_rec *s, const char *text,
 	struct msg m;
 	int result = store_action_insert(c->w->store, &a, c->now);
 
+	if (!result)
+		result = reminders_reschedule(c, &a);
 	if (result)
 		return result;
 	msg_init(&m);
@@ -248,12 +251,15 @@ static int load_item(struct ctx *c, const char *id_text, const char *usage,
 	return 0;
 }
 
-/* Saves a changed item and confirms with what changed. Clears a. */
+/* Saves a changed item, replaces its pending reminders with ones for its new state, and
+ * confirms with what changed. Clears a. */
 static int save_item(struct ctx *c, struct action_rec *a, const char *what)
 {
 	struct msg m;
 	int result = store_action_update(c->w->store, a, c->now);
 
+	if (!result)
+		result = reminders_reschedule(c, a);
 	if (!result) {
 		msg_init(&m);
 		msg_text(&m, "%s: ", what);
@@ -360,4 +366,23 @@ int cmd_due(struct ctx *c, const char *args)
 		return BOT_ERR_NOMEM;
 	}
 	return save_item(c, &a, "Due date set");
+}
+
+int cmd_snooze(struct ctx *c, const char *args)
+{
+	char id[32];
+	const char *rest = split_id(args, id, sizeof id);
+	struct action_rec a;
+	bool found;
+	int result;
+
+	if (text_blank(rest))
+		return private_text(c, "Until when? Usage: !ws snooze <id> <duration|date>, e.g. "
+				       "!ws snooze 3 2d");
+	result = load_item(c, id, "snooze <id> <duration|date>", &a, &found);
+	if (result || !found)
+		return result;
+	result = reminders_snooze(c, &a, rest);
+	action_rec_clear(&a);
+	return result;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "bot/msg.h"
+#include "bot/store_actions.h"
 #include "bot/store_sessions.h"
 #include "handlers/workshop.h"
 
@@ -76,6 +77,7 @@ int cmd_done(struct ctx *c, const char *args);
 int cmd_reopen(struct ctx *c, const char *args);
 int cmd_assign(struct ctx *c, const char *args);
 int cmd_due(struct ctx *c, const char *args);
+int cmd_snooze(struct ctx *c, const char *args);
 
 int cmd_report(struct ctx *c, const char *args);
 
@@ -99,6 +101,14 @@ int action_add(struct ctx *c, const struct session_rec *s, const char *spec);
 /* Adds an action item of session s (owner and due may be NULL) and announces it. */
 int action_insert(struct ctx *c, const struct session_rec *s, const char *text,
 		  const char *owner, const char *due);
+/* Cancels every pending reminder of item a and, when it is open with a due date,
+ * schedules its reminders anew from now (reminders.h). Sets c->w->jobs_changed when the
+ * jobs table changed. Returns 0 or a BOT_ERR_DB* code. */
+int reminders_reschedule(struct ctx *c, const struct action_rec *a);
+/* Moves the next pending reminder of item a to the end of `when` (a duration, or a date
+ * at due_morning) and replies; a bad `when` gets a private usage reply. */
+int reminders_snooze(struct ctx *c, const struct action_rec *a, const char *when);
+
 /* The session action items of this channel belong to: the open one, else the latest.
  * Returns 0, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
 int channel_session(struct ctx *c, struct session_rec *out);

@@ -4,6 +4,8 @@
 #ifndef WORKSHOPBOT_WORKSHOP_H
 #define WORKSHOPBOT_WORKSHOP_H
 
+#include <stdbool.h>
+
 #include "bot/config.h"
 #include "bot/event.h"
 #include "bot/store.h"
@@ -13,6 +15,8 @@ struct workshop {
 	struct store *store;
 	const struct config *cfg;
 	const struct template_set *templates;
+	bool jobs_changed;     /* a handler added or cancelled a job: the daemon re-arms its
+	                          scheduler (sched_arm) and clears this */
 };
 
 /* Handles one event in one transaction. Returns 0 when the event's effects (including

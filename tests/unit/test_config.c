@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 16 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 23 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -146,6 +146,15 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->n_admins, 0);
 	assert_non_null(c->console_user);
 	assert_string_equal(c->console_user, "");
+	assert_int_equal(c->followup_remind_days_before, 2);
+	assert_int_equal(c->followup_due_morning, 9 * 60);
+	assert_int_equal(c->followup_overdue_every_days, 3);
+	assert_int_equal(c->followup_overdue_max, 3);
+	assert_int_equal(c->followup_quiet[0], 20 * 60);
+	assert_int_equal(c->followup_quiet[1], 8 * 60);
+	assert_int_equal(c->followup_working_days, 0x1f);
+	assert_null(c->followup_closures);
+	assert_int_equal(c->n_followup_closures, 0);
 }
 
 static void assert_config_equal(const struct config *a, const struct config *b)
@@ -168,6 +177,16 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_string_equal(a->matrix_access_token, b->matrix_access_token);
 	assert_int_equal(a->matrix_power_level, b->matrix_power_level);
 	assert_int_equal(a->n_matrix_allow, b->n_matrix_allow);
+	assert_int_equal(a->followup_remind_days_before, b->followup_remind_days_before);
+	assert_int_equal(a->followup_due_morning, b->followup_due_morning);
+	assert_int_equal(a->followup_overdue_every_days, b->followup_overdue_every_days);
+	assert_int_equal(a->followup_overdue_max, b->followup_overdue_max);
+	assert_int_equal(a->followup_quiet[0], b->followup_quiet[0]);
+	assert_int_equal(a->followup_quiet[1], b->followup_quiet[1]);
+	assert_int_equal(a->followup_working_days, b->followup_working_days);
+	assert_int_equal(a->n_followup_closures, b->n_followup_closures);
+	for (size_t i = 0; i < a->n_followup_closures; i++)
+		assert_string_equal(a->followup_closures[i], b->followup_closures[i]);
 }
 
 /* Reads a whole file from the repository; caller frees. */
@@ -425,6 +444,39 @@ static void test_limits_accepted(void **state)
 	assert_defaults(&f->cfg);
 }
 
+/* [followup]: times of day, a time range or none, day names and ranges, dates. */
+static void test_followup_values(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "[followup]\nremind_days_before = 0\ndue_morning = 7:30\n"
+		   "overdue_every_days = 7\noverdue_max = 0\nquiet_hours = 22:00 - 06:30\n"
+		   "working_days = sun-thu\nclosures = 2026-12-24, 2026-12-25 ,, 2028-02-29\n");
+	assert_int_equal(f->cfg.followup_remind_days_before, 0);
+	assert_int_equal(f->cfg.followup_due_morning, 7 * 60 + 30);
+	assert_int_equal(f->cfg.followup_overdue_every_days, 7);
+	assert_int_equal(f->cfg.followup_overdue_max, 0);
+	assert_int_equal(f->cfg.followup_quiet[0], 22 * 60);
+	assert_int_equal(f->cfg.followup_quiet[1], 6 * 60 + 30);
+	/* sun-thu wraps: Sunday (bit 6), Monday to Thursday (bits 0-3) */
+	assert_int_equal(f->cfg.followup_working_days, 0x4f);
+	assert_int_equal(f->cfg.n_followup_closures, 3);
+	assert_string_equal(f->cfg.followup_closures[0], "2026-12-24");
+	assert_string_equal(f->cfg.followup_closures[1], "2026-12-25");
+	assert_string_equal(f->cfg.followup_closures[2], "2028-02-29");
+
+	load_ok(f, "[followup]\nquiet_hours = none\nworking_days = Mon, wednesday,FRI\n"
+		   "due_morning = 23:59\n");
+	assert_int_equal(f->cfg.followup_quiet[0], 0);
+	assert_int_equal(f->cfg.followup_quiet[1], 0);
+	assert_int_equal(f->cfg.followup_working_days, 0x15);
+	assert_int_equal(f->cfg.followup_due_morning, 23 * 60 + 59);
+
+	load_ok(f, "[followup]\nworking_days = sat-sun, mon\nquiet_hours = 00:00-23:59\n");
+	assert_int_equal(f->cfg.followup_working_days, 0x61);
+	assert_int_equal(f->cfg.followup_quiet[1], 23 * 60 + 59);
+}
+
 /* ---- errors ---- */
 
 static const struct error_case error_cases[] = {
@@ -517,6 +569,37 @@ static const struct error_case error_cases[] = {
 	  "invalid UTF-8 at column 8", "user = <hidden>" },
 	{ "truncated UTF-8 in a comment", "# \xe2\x82\n", 0, BOT_ERR_CONFIG, 1,
 	  "invalid UTF-8 at column 3", "# <hidden>" },
+	{ "due_morning past midnight", "[followup]\ndue_morning = 24:00\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value '24:00' for due_morning; expected a local time such as 09:00",
+	  "due_morning = 24:00" },
+	{ "due_morning without minutes", "[followup]\ndue_morning = 9\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value '9' for due_morning", "due_morning = 9" },
+	{ "due_morning with 60 minutes", "[followup]\ndue_morning = 09:60\n", 0, BOT_ERR_CONFIG,
+	  2, "bad value '09:60' for due_morning", "due_morning = 09:60" },
+	{ "empty due_morning", "[followup]\ndue_morning =\n", 0, BOT_ERR_CONFIG, 2,
+	  "empty value for due_morning", "due_morning =" },
+	{ "quiet_hours in hours only", "[followup]\nquiet_hours = 20-8\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value '20-8' for quiet_hours; expected a local time range such as 20:00-08:00, "
+	  "or none", "quiet_hours = 20-8" },
+	{ "quiet_hours with one end", "[followup]\nquiet_hours = 20:00\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value '20:00' for quiet_hours", "quiet_hours = 20:00" },
+	{ "working_days not a day", "[followup]\nworking_days = weekdays\n", 0, BOT_ERR_CONFIG,
+	  2, "bad value 'weekdays' for working_days; expected days or day ranges",
+	  "working_days = weekdays" },
+	{ "working_days open range", "[followup]\nworking_days = mon-\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value 'mon-' for working_days", "working_days = mon-" },
+	{ "working_days empty item", "[followup]\nworking_days = mon,,fri\n", 0, BOT_ERR_CONFIG,
+	  2, "bad value 'mon,,fri' for working_days", "working_days = mon,,fri" },
+	{ "closure that is not a date", "[followup]\nclosures = 2026-12-24, 12/25\n", 0,
+	  BOT_ERR_CONFIG, 2, "bad date '12/25' in closures; expected comma-separated dates",
+	  "closures = 2026-12-24, 12/25" },
+	{ "closure on a day that does not exist", "[followup]\nclosures = 2026-02-29\n", 0,
+	  BOT_ERR_CONFIG, 2, "bad date '2026-02-29' in closures", "closures = 2026-02-29" },
+	{ "overdue_every_days of 0", "[followup]\noverdue_every_days = 0\n", 0, BOT_ERR_CONFIG,
+	  2, "bad value '0' for overdue_every_days; expected a number of days from 1 to 365",
+	  "overdue_every_days = 0" },
+	{ "overdue_max too big", "[followup]\noverdue_max = 101\n", 0, BOT_ERR_CONFIG, 2,
+	  "bad value '101' for overdue_max", "overdue_max = 101" },
 	{ "error after a good line", "[workshopbot]\ndatabase = set.db\nlog_level = x\n", 0,
 	  BOT_ERR_CONFIG, 3, "bad value 'x' for log_level", "log_level = x" },
 };
@@ -891,6 +974,7 @@ int main(void)
 		CASE(test_admins_list),
 		CASE(test_is_admin),
 		CASE(test_limits_accepted),
+		CASE(test_followup_values),
 		CASE(test_error_line_too_long),
 		CASE(test_error_long_line_quote_is_cut),
 		CASE(test_error_file_too_big),
