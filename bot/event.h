@@ -14,6 +14,7 @@ enum event_kind {
 	EVENT_DELETE,      /* a message was deleted: target_ref is its id */
 	EVENT_BUTTON,      /* a button on a question post: action names it */
 	EVENT_FORM,        /* a submitted form: action names it, the fields below fill it */
+	EVENT_REACTION,    /* a reaction: text is its key (an emoji), target_ref the message */
 };
 
 struct event {

@@ -148,8 +148,10 @@ static void on_joined(struct matrix *m, void *ud, const struct matrix_result *r)
 		join_free(j);
 		return;
 	}
-	/* A fresh invite may not be joinable yet (synapse#4345): try again, a few times. */
-	if (++j->tries >= JOIN_TRIES_MAX || matrix_classify(r) == MATRIX_ERR_PERMANENT) {
+	/* A fresh invite may not be joinable yet (synapse#4345: 404 M_UNKNOWN "No known
+	 * servers", or 403 before the invite has arrived): try again, a few times, whatever
+	 * the error. */
+	if (++j->tries >= JOIN_TRIES_MAX) {
 		log_warn("matrix", "could not join %s: %s; invite the bot again to retry",
 			 j->room_id, r->error);
 		join_free(j);
@@ -343,6 +345,9 @@ static void finish_sync(struct matrix *m)
 	snprintf(m->since, sizeof m->since, "%s", p->sync.next_batch);
 	if (first)
 		log_info("matrix", "ready: syncing from now on (old messages are not acted on)");
+	else if (!m->ready)
+		log_info("matrix", "ready: syncing from the stored position");
+	m->ready = true;
 	pending_free(p);
 	m->failures = 0;
 	bot_flush(m->base.bot, &m->base);
@@ -473,8 +478,10 @@ static void sync_next(struct matrix *m)
 	m->state = MATRIX_SYNCING;
 	matrix_escape(m->since, since, sizeof since);
 	matrix_escape(m->filter_id ? m->filter_id : "", filter, sizeof filter);
-	snprintf(path, sizeof path, "/sync?timeout=%d%s%s%s%s", first ? 0 : SYNC_TIMEOUT_MS,
-		 filter[0] ? "&filter=" : "", filter, first ? "" : "&since=", first ? "" : since);
+	/* The first sync of a run does not wait: it catches up, and then the bot is ready. */
+	snprintf(path, sizeof path, "/sync?timeout=%d%s%s%s%s",
+		 first || !m->ready ? 0 : SYNC_TIMEOUT_MS, filter[0] ? "&filter=" : "", filter,
+		 first ? "" : "&since=", first ? "" : since);
 	m->sync_call = matrix_api_call(m, "GET", path, NULL, true,
 				       SYNC_TIMEOUT_MS + SYNC_HTTP_SLACK_MS, on_sync, NULL);
 }
@@ -500,10 +507,10 @@ static void create_filter(struct matrix *m)
 {
 	char user[600], path[700];
 	json_t *filter = json_pack(
-		"{s:{s:[]}, s:{s:[]}, s:{s:{s:i, s:[sssss]}, s:{s:[ss], s:b}, s:{s:[]},"
+		"{s:{s:[]}, s:{s:[]}, s:{s:{s:i, s:[ssssss]}, s:{s:[ss], s:b}, s:{s:[]},"
 		" s:{s:[]}}}",
 		"presence", "types", "account_data", "types", "room", "timeline", "limit", 50,
-		"types", "m.room.message", "m.room.redaction", "m.room.encryption",
+		"types", "m.room.message", "m.room.redaction", "m.reaction", "m.room.encryption",
 		"m.room.power_levels", "m.room.member", "state", "types", "m.room.encryption",
 		"m.room.power_levels", "lazy_load_members", 1, "ephemeral", "types",
 		"account_data", "types");

@@ -38,6 +38,7 @@ struct matrix {
 	struct matrix_identity me;
 	char since[256];          /* the committed next_batch, "" before the first sync */
 	int failures;             /* syncs failed in a row */
+	bool ready;               /* a sync answer was committed in this run */
 	uv_timer_t retry_timer;
 	bool timer_open;
 	struct matrix_call *calls;

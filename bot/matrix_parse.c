@@ -159,6 +159,14 @@ static bool normalise(struct matrix_sync *s, json_t *e, const char *room_id,
 		ev->kind = EVENT_MESSAGE;
 		return message_event(s, e, me, ev);
 	}
+	if (strcmp(type, "m.reaction") == 0) {
+		json_t *rel = json_object_get(json_object_get(e, "content"), "m.relates_to");
+		const char *rel_type = str_at(rel, "rel_type");
+		ev->kind = EVENT_REACTION;
+		ev->target_ref = str_at(rel, "event_id");
+		ev->text = str_at(rel, "key");
+		return rel_type && strcmp(rel_type, "m.annotation") == 0 && ev->target_ref && ev->text;
+	}
 	return false;
 }
 
@@ -175,6 +183,15 @@ static void note_state(struct matrix_room *room, json_t *e)
 		room->power_levels = json_object_get(e, "content");
 }
 
+static bool is_own_join(json_t *e, const struct matrix_identity *me)
+{
+	const char *type = str_at(e, "type"), *key = str_at(e, "state_key");
+	const char *membership = str_at(json_object_get(e, "content"), "membership");
+
+	return type && key && membership && strcmp(type, "m.room.member") == 0 &&
+	       strcmp(key, me->user_id) == 0 && strcmp(membership, "join") == 0;
+}
+
 /* Normalises an array of timeline events into room->events. */
 static int add_events(struct matrix_sync *s, struct matrix_room *room, json_t *events,
 		      const struct matrix_identity *me)
@@ -187,10 +204,16 @@ static int add_events(struct matrix_sync *s, struct matrix_room *room, json_t *e
 		return BOT_ERR_NOMEM;
 	json_array_foreach(events, i, e) {
 		note_state(room, e);
-		if (normalise(s, e, room->room_id, me, &room->events[room->n_events]))
+		if (is_own_join(e, me)) {
+			/* A room just joined comes with history from before the bot was there:
+			 * a "!ws start" typed then is not acted on. */
+			s->skipped += room->n_events;
+			room->n_events = 0;
+		} else if (normalise(s, e, room->room_id, me, &room->events[room->n_events])) {
 			room->n_events++;
-		else
+		} else {
 			s->skipped++;
+		}
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "bot/log.h"
 #include "bot/matrix_internal.h"
 #include "bot/matrix_text.h"
+#include "bot/store_sessions.h"
 
 #define RETRY_MAX 8
 #define RATE_DEFAULT_MS 5000
@@ -58,6 +59,56 @@ static json_t *build_content(const struct outbox_rec *rec, const struct msg *msg
 	return content;
 }
 
+/* How many options the checklist a question post asks has (0 for other posts): a
+ * numbered reaction on that post checks one (see answer_reaction()). */
+static size_t checklist_size(struct bot *b, const struct outbox_rec *rec)
+{
+	struct session_rec s;
+	const struct template *t;
+
+	if (rec->kind != OUTBOX_POST || rec->session_id <= 0 || rec->prompt_index < 0 ||
+	    store_session_get(b->store, rec->session_id, &s) != 0)
+		return 0;
+	t = template_set_find(b->templates, s.template_id);
+	if (!t || (size_t)rec->prompt_index >= t->n_prompts ||
+	    t->prompts[rec->prompt_index].kind != PROMPT_CHECKLIST)
+		return 0;
+	return t->prompts[rec->prompt_index].n_options;
+}
+
+/* Adds "React with 1️⃣ … to check options" to a checklist's post (body and HTML). */
+static void offer_reactions(json_t *content, size_t n)
+{
+	static const char *const keys[] = { "1\xef\xb8\x8f\xe2\x83\xa3", "2\xef\xb8\x8f\xe2\x83\xa3",
+		"3\xef\xb8\x8f\xe2\x83\xa3", "4\xef\xb8\x8f\xe2\x83\xa3", "5\xef\xb8\x8f\xe2\x83\xa3",
+		"6\xef\xb8\x8f\xe2\x83\xa3", "7\xef\xb8\x8f\xe2\x83\xa3", "8\xef\xb8\x8f\xe2\x83\xa3",
+		"9\xef\xb8\x8f\xe2\x83\xa3", "\xf0\x9f\x94\x9f" };
+	const char *fields[] = { "body", "formatted_body" };
+	char line[256];
+	size_t used;
+
+	if (n == 0)
+		return;
+	used = (size_t)snprintf(line, sizeof line, "Or react with ");
+	for (size_t i = 0; i < n && i < 10; i++)
+		used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "",
+					 keys[i]);
+	snprintf(line + used, sizeof line - used, " to check options%s.",
+		 n > 10 ? " 1 to 10 (the others by number)" : "");
+	for (size_t f = 0; f < 2; f++) {
+		const char *old = json_string_value(json_object_get(content, fields[f]));
+		char *joined;
+		if (!old)
+			continue;
+		joined = malloc(strlen(old) + strlen(line) + 8);
+		if (!joined)
+			continue;
+		sprintf(joined, "%s%s%s", old, f ? "<br>" : "\n", line);
+		json_object_set_new(content, fields[f], json_string(joined));
+		free(joined);
+	}
+}
+
 int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct msg *msg)
 {
 	struct matrix *m = (struct matrix *)t;
@@ -70,6 +121,11 @@ int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct 
 		return BOT_ERR_STATE;
 	if (pacer_has(m->pacer, rec->id))
 		return 0;
+	/* Not signed in (yet, or again after a soft logout): it stays queued, and the flush
+	 * after the next sync sends it. Sent now, it would go without a token, and the
+	 * M_MISSING_TOKEN answer would stop the bot as if it had been logged out. */
+	if (!m->token || m->state == MATRIX_SIGNING_IN)
+		return BOT_ERR_STATE;
 	/* Matrix has no forms, and nothing to edit when the post never got an id. */
 	if (r.kind == OUTBOX_FORM || (r.kind == OUTBOX_UPDATE && !r.target_ref)) {
 		bot_sent(t->bot, rec->id, NULL);
@@ -87,6 +143,7 @@ int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct 
 		free(req);
 		return BOT_ERR_NOMEM;
 	}
+	offer_reactions(req->content, checklist_size(t->bot, &r));
 	matrix_escape(rec->channel, room, sizeof room);
 	snprintf(req->path, sizeof req->path, "/rooms/%s/send/%s/wb%lld", room, type,
 		 (long long)rec->id);

@@ -46,6 +46,11 @@ static char *render(const struct msg *m, bool html)
 				    html && sp->kind == SPAN_CODE ? "</code>" : "";
 
 		buf_puts(&b, open);
+		/* The bot's "@" before a user's "room" (e.g. "owner @" + "room") makes "@room"
+		 * across two spans: break that too. */
+		if (sp->kind == SPAN_USER && b.len > 0 && b.data && b.data[b.len - 1] == '@' &&
+		    strncmp(sp->text, "room", 4) == 0)
+			buf_puts(&b, WORD_JOINER);
 		put_text(&b, sp->text, html, sp->kind == SPAN_USER);
 		buf_puts(&b, close);
 	}

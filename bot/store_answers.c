@@ -156,6 +156,30 @@ int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
 	return store_one_row(s, st, read_author, &a);
 }
 
+static void dup_text(void *ud, sqlite3_stmt *st)
+{
+	*(char **)ud = store_col_dup(st, 0);
+}
+
+int store_answer_choices(struct store *s, int64_t session_id, const char *prompt_id,
+			 const char *user_id, char **choices)
+{
+	static const char sql[] =
+		"SELECT choices FROM answers WHERE session_id = ? AND prompt_id = ? AND user_id = ? "
+		"AND withdrawn = 0";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int result;
+
+	*choices = NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		store_bind_text(st, 2, prompt_id);
+		store_bind_text(st, 3, user_id);
+	}
+	result = store_one_row(s, st, dup_text, choices);
+	return result == BOT_ERR_NOT_FOUND ? 0 : result;
+}
+
 struct answer_visit {
 	int (*fn)(void *ud, const struct answer_rec *a);
 	void *ud;

@@ -44,6 +44,11 @@ int store_answer_retract(struct store *s, int64_t session_id, const char *prompt
 int store_answer_by_ref(struct store *s, int64_t session_id, const char *ref,
 			char *prompt_id, size_t prompt_len, char *user_id, size_t user_len);
 
+/* The choices (JSON) of a person's current answer to a checklist, malloc'd into *choices
+ * (NULL when there is none). Returns 0 or a BOT_ERR_DB* code. */
+int store_answer_choices(struct store *s, int64_t session_id, const char *prompt_id,
+			 const char *user_id, char **choices);
+
 /* Calls fn for every current (not withdrawn) answer of a session, of one prompt when
  * prompt_id is not NULL, in the order they were first given. */
 int store_answer_each(struct store *s, int64_t session_id, const char *prompt_id,

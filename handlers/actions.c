@@ -24,6 +24,18 @@ int channel_session(struct ctx *c, struct session_rec *out)
 	return store_session_latest_in(c->w->store, c->ev->transport, c->ev->channel, out);
 }
 
+/* The user id an "@name" word (n bytes) names: the name without its "@" (a console name,
+ * a Slack id from <@U123>), but a Matrix id keeps it (@bob:example.org). Static buffer,
+ * valid until the next call. */
+static const char *owner_id(const char *word, size_t n)
+{
+	static char id[OWNER_MAX];
+	bool matrix = memchr(word, ':', n) != NULL;
+
+	snprintf(id, sizeof id, "%.*s", (int)(matrix ? n : n - 1), matrix ? word : word + 1);
+	return id;
+}
+
 /* Finds "@name" words in spec: copies the last one's name to owner and removes every
  * such word from spec. Returns the number found. */
 static int take_owner(char *spec, char *owner, size_t len)
@@ -39,7 +51,7 @@ static int take_owner(char *spec, char *owner, size_t len)
 			p++;
 		n = (size_t)(p - word);
 		if (n > 1 && word[0] == '@' && (word == spec || isspace((unsigned char)word[-1]))) {
-			snprintf(owner, len, "%.*s", (int)(n - 1), word + 1);
+			snprintf(owner, len, "%s", owner_id(word, n));
 			memmove(word, p, strlen(p) + 1);
 			p = word;
 			found++;
@@ -105,7 +117,7 @@ static void describe_item(struct msg *m, const struct action_rec *a)
 	msg_user(m, a->text);
 	msg_text(m, " — ");
 	if (a->owner) {
-		msg_text(m, "owner @");
+		msg_text(m, a->owner[0] == '@' ? "owner " : "owner @");
 		msg_user(m, a->owner);
 	} else {
 		msg_text(m, "no owner");
@@ -323,7 +335,7 @@ int cmd_assign(struct ctx *c, const char *args)
 	if (result || !found)
 		return result;
 	free(a.owner);
-	a.owner = strdup(owner + 1);
+	a.owner = strdup(owner_id(owner, strlen(owner)));
 	if (!a.owner) {
 		action_rec_clear(&a);
 		return BOT_ERR_NOMEM;

@@ -322,3 +322,59 @@ int answer_form(struct ctx *c)
 	}
 	return save_checklist(c, index, c->ev->text ? c->ev->text : "", picked);
 }
+
+/* The option a keycap emoji names (1️⃣ ... 9️⃣, with or without the variation selector,
+ * and 🔟), as an index; -1 for any other key. */
+static long keycap_option(const char *key)
+{
+	if (strcmp(key, "\xf0\x9f\x94\x9f") == 0)
+		return 9;
+	if (key[0] < '1' || key[0] > '9')
+		return -1;
+	if (strcmp(key + 1, "\xef\xb8\x8f\xe2\x83\xa3") == 0 || strcmp(key + 1, "\xe2\x83\xa3") == 0)
+		return key[0] - '1';
+	return -1;
+}
+
+/* A numbered reaction on a checklist's post checks that option, keeping the others the
+ * person already checked. */
+int answer_reaction(struct ctx *c)
+{
+	bool picked[TEMPLATE_MAX_OPTIONS];
+	const struct prompt *p;
+	char *choices = NULL, text[TEMPLATE_MAX_OPTIONS * 4 + 1];
+	json_t *labels;
+	size_t i, used = 0;
+	json_t *label;
+	long index, option;
+	int result;
+
+	if (!c->has_session || !c->tpl || !c->ev->target_ref || !c->ev->text)
+		return 0;
+	result = store_prompt_by_ref(c->w->store, c->session.id, c->ev->target_ref, &index);
+	if (result)
+		return result == BOT_ERR_NOT_FOUND ? 0 : result;
+	p = &c->tpl->prompts[index];
+	option = keycap_option(c->ev->text);
+	if (p->kind != PROMPT_CHECKLIST || option < 0 || (size_t)option >= p->n_options)
+		return 0;
+	result = store_answer_choices(c->w->store, c->session.id, p->id, c->ev->user, &choices);
+	if (result)
+		return result;
+	memset(picked, 0, sizeof picked);
+	labels = choices ? json_loads(choices, 0, NULL) : NULL;
+	free(choices);
+	json_array_foreach(labels, i, label) {
+		long o = json_string_value(label) ? template_option_find(p, json_string_value(label)) : -1;
+		if (o >= 0)
+			picked[o] = true;
+	}
+	json_decref(labels);
+	picked[option] = true;
+	text[0] = '\0';
+	for (size_t o = 0; o < p->n_options; o++)
+		if (picked[o])
+			used += (size_t)snprintf(text + used, sizeof text - used, "%s%zu",
+						 used ? ", " : "", o + 1);
+	return save_checklist(c, index, text, picked);
+}

@@ -73,6 +73,8 @@ static int route(struct ctx *c)
 		return button_pressed(c);
 	case EVENT_FORM:
 		return strcmp(c->ev->action, "action_item") == 0 ? action_form(c) : answer_form(c);
+	case EVENT_REACTION:
+		return answer_reaction(c);
 	}
 	return 0;
 }

@@ -91,6 +91,8 @@ int answer_edited(struct ctx *c);
 int answer_deleted(struct ctx *c);
 /* A submitted answer form (text or checklist choices). */
 int answer_form(struct ctx *c);
+/* A numbered reaction (1️⃣ ...) on a checklist's post checks that option. */
+int answer_reaction(struct ctx *c);
 
 /* Buttons on a question post, and the action-item form. */
 int button_pressed(struct ctx *c);

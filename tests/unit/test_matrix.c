@@ -159,6 +159,28 @@ static void test_ignored_and_commands(void **state)
 	matrix_sync_free(&s);
 }
 
+/* A reaction becomes a reaction event; history from before the bot joined is not acted
+ * on. */
+static void test_reactions_and_own_join(void **state)
+{
+	struct matrix_sync s;
+
+	(void)state;
+	assert_int_equal(parse_timeline(
+		"[{\"type\":\"m.room.message\",\"event_id\":\"$old\",\"sender\":\"@a:x\","
+		"\"content\":{\"msgtype\":\"m.text\",\"body\":\"!ws start\"}},"
+		"{\"type\":\"m.room.member\",\"event_id\":\"$j\",\"sender\":\"@bot:example.org\","
+		"\"state_key\":\"@bot:example.org\",\"content\":{\"membership\":\"join\"}},"
+		"{\"type\":\"m.reaction\",\"event_id\":\"$r\",\"sender\":\"@a:x\",\"content\":{"
+		"\"m.relates_to\":{\"rel_type\":\"m.annotation\",\"event_id\":\"$q\","
+		"\"key\":\"2\xef\xb8\x8f\xe2\x83\xa3\"}}}]", false, &s), 0);
+	assert_int_equal(s.rooms[0].n_events, 1);
+	assert_int_equal(s.rooms[0].events[0].kind, EVENT_REACTION);
+	assert_string_equal(s.rooms[0].events[0].target_ref, "$q");
+	assert_string_equal(s.rooms[0].events[0].text, "2\xef\xb8\x8f\xe2\x83\xa3");
+	matrix_sync_free(&s);
+}
+
 static void test_bad_sync(void **state)
 {
 	static const char *const bad[] = { "", "nope", "[]", "{}", "{\"next_batch\":7}" };
@@ -251,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_invite),
 		cmocka_unit_test(test_relations),
 		cmocka_unit_test(test_ignored_and_commands),
+		cmocka_unit_test(test_reactions_and_own_join),
 		cmocka_unit_test(test_bad_sync),
 		cmocka_unit_test(test_messages_page),
 		cmocka_unit_test(test_notice_content),

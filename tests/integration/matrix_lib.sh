@@ -1,0 +1,466 @@
+# matrix_lib.sh - sourced by tests/integration/test_matrix_*.sh, after lib.sh: drives the
+# real daemon (`workshopbot --db DB run`) against the local fake homeserver
+# (tests/fakes/fake_matrix, see tests/fakes/README.md).
+#
+# What it gives a test:
+#   fake_start [ARGS...]       starts the fake on a free port (--port 0 --port-file, bounded
+#                              wait); sets PORT, C (the control API URL), CS (client-server)
+#   room_create JSON           creates a room through the control API; sets ROOM
+#   daemon_start DB [ENV...]   starts the daemon in the background against the fake with
+#                              MATRIX_HOMESERVER / MATRIX_USER / MATRIX_PASSWORD (NAME=VALUE
+#                              pairs override, e.g. MATRIX_PASSWORD= MATRIX_ACCESS_TOKEN=...);
+#                              its stderr/stdout go to $T/daemon-N.err/.out; DPID is its pid
+#   wait_ready [N] [SECONDS]   the daemon logged "matrix: ready" at least N times
+#   daemon_start_ready DB      both, failing the test (and finishing) when not ready
+#   daemon_stop / daemon_kill9 / daemon_wait [SECONDS]   sets DRC
+#   post JSON [ROOM]           posts one event or an array via /_control/event as users;
+#                              EV_ID (the first event id) and EV_IDS (all, one a line)
+#   say USER TEXT / thread USER ROOT TEXT / reply USER TARGET TARGET_BODY TEXT /
+#   edit USER TARGET TEXT / redact USER TARGET / react USER TARGET KEY
+#                              build and post the usual events (leave EV_ID)
+#   ev_* (same arguments)      only build the JSON (into EV), to post several at once
+#   handled EVENT_ID...        the daemon handled (committed) these events
+#   settle [SECONDS [IDS...]]  waits until the events of the last post (or IDS) are handled
+#   side_room_create / sync_point   a room for sync points (SIDE); a chatter message there,
+#                              waited for: everything posted before it was committed
+#   wait_until SECONDS CMD...  bounded polling (every 50 ms)
+#   sent [ROOM]                /_control/sent for the room (every send transaction)
+#   wait_sent N [SECONDS]      at least N transactions in the room were applied
+#   notices                    the bot's m.room.message sends (applied), in order
+#   question_event N           the event id of question N's post
+#   check_no_secrets           the password and every access token the fake ever issued
+#                              never appear in any daemon output
+#   inst_save NAME / inst_load NAME   keep a second fake + daemon around (see the tests)
+#
+# Every process started here is killed by the EXIT trap (plus INT/TERM), by its pid (the
+# daemon through the process group of the timeout(1) that runs it).
+
+FAKES_DIR=${FAKES_DIR:-$ROOT/build/tests}
+FAKE_BIN=$FAKES_DIR/fake_matrix
+BOT=@bot:fake.local
+PASSWORD=secret
+FAKE_TOKEN=syt_test_token        # the fake's pre-issued token (--token)
+DAEMON_TIMEOUT=${DAEMON_TIMEOUT:-60}
+
+# The fake listens on 127.0.0.1 only; a proxy from the environment must not get in between.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+# Only Matrix: a Slack token in the caller's environment must not start Slack too.
+unset SLACK_APP_TOKEN SLACK_BOT_TOKEN SLACK_API_URL MATRIX_ACCESS_TOKEN MATRIX_PASSWORD \
+	MATRIX_USER MATRIX_HOMESERVER
+
+FAKE_PID=
+DPID=
+DWRAP=
+DTIMEOUT=
+DERR=
+DOUT=
+DRCFILE=
+DRC=
+DAEMON_N=0
+FAKE_N=0
+DAEMON_OPTS=()
+FAKE_PIDS=()
+DAEMON_GROUPS=()     # the pids of the timeout(1) processes (each leads its own group)
+DAEMON_WRAPS=()
+
+matrix_cleanup() {
+	local p f
+	for p in ${DAEMON_GROUPS[@]+"${DAEMON_GROUPS[@]}"}; do
+		kill -KILL -- "-$p" 2>/dev/null
+	done
+	for p in ${DAEMON_WRAPS[@]+"${DAEMON_WRAPS[@]}"}; do
+		wait "$p" 2>/dev/null
+	done
+	for p in ${FAKE_PIDS[@]+"${FAKE_PIDS[@]}"}; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap matrix_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in curl jq sqlite3; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "not ok - $TEST_NAME: $tool is missing"; exit 1; }
+done
+if [ ! -x "$FAKE_BIN" ]; then
+	echo "not ok - $TEST_NAME: $FAKE_BIN is missing; make $FAKE_BIN (or set FAKES_DIR)"
+	exit 1
+fi
+
+now_ms() { date +%s%3N; }
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
+wait_until() {
+	local limit=$1 deadline
+	shift
+	deadline=$(($(now_ms) + limit * 1000))
+	until "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+not() { ! "$@"; }
+count_is() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+count_ge() {
+	local want=$1 got
+	shift
+	got=$("$@")
+	[ -n "$got" ] && [ "$got" -ge "$want" ]
+}
+
+enc() { jq -rn --arg v "$1" '$v | @uri'; }
+
+# ---- the fake ----
+
+# fake_start [ARGS...]: the fake on a free port; sets PORT, C, CS, FAKE_PID.
+fake_start() {
+	FAKE_N=$((FAKE_N + 1))
+	local pf=$T/port-$FAKE_N
+	rm -f "$pf"
+	"$FAKE_BIN" --port 0 --port-file "$pf" --log "$T/fake-$FAKE_N.jsonl" --max-seconds 150 \
+		--user "$BOT" --password "$PASSWORD" --token "$FAKE_TOKEN" "$@" \
+		2>"$T/fake-$FAKE_N.err" &
+	FAKE_PID=$!
+	FAKE_PIDS+=("$FAKE_PID")
+	if ! wait_until 10 test -s "$pf"; then
+		echo "not ok - $TEST_NAME: the fake homeserver did not start"
+		sed 's/^/#     /' "$T/fake-$FAKE_N.err"
+		exit 1
+	fi
+	PORT=$(cat "$pf")
+	C=http://127.0.0.1:$PORT/_control
+	CS=http://127.0.0.1:$PORT/_matrix/client/v3
+}
+
+# ctl METHOD PATH [BODY]: one control API request; prints the body.
+ctl() {
+	if [ $# -ge 3 ]; then
+		curl -s --noproxy '*' --max-time 10 -X "$1" "$C$2" --data-binary "$3"
+	else
+		curl -s --noproxy '*' --max-time 10 -X "$1" "$C$2"
+	fi
+}
+
+# ctl_ok NAME METHOD PATH [BODY]: a control request that must answer ok (else the test
+# cannot go on meaningfully: it is reported and the test finishes).
+ctl_ok() {
+	local name=$1 r
+	shift
+	r=$(ctl "$@")
+	if ! jq -e '.ok == true' <<<"$r" >/dev/null 2>&1; then
+		not_ok "control: $name" "$*" "answer: $r"
+		finish
+	fi
+	CTL=$r
+}
+
+state() { ctl GET /state; }
+stream_pos() { state | jq -r .stream_pos; }
+
+# room_create JSON: creates a room; ROOM is its id.
+room_create() {
+	ctl_ok "create a room" POST /room "$1"
+	ROOM=$(jq -r .room_id <<<"$CTL")
+}
+
+bot_membership() {
+	state | jq -r --arg r "${1:-$ROOM}" '.rooms[] | select(.room_id == $r) | .bot_membership'
+}
+bot_joined() { [ "$(bot_membership "${1:-$ROOM}")" = join ]; }
+
+# ---- events posted as users ----
+
+# post JSON [ROOM] [QUERY]: appends the event(s); EV_ID is the first id, EV_IDS all of them.
+post() {
+	local r
+	EV_ID=
+	EV_IDS=
+	r=$(ctl POST "/event?room=$(enc "${2:-$ROOM}")${3:+&$3}" "$1")
+	if ! jq -e '.ok == true' <<<"$r" >/dev/null 2>&1; then
+		echo "# posting an event failed: $r" >&2
+		return 1
+	fi
+	EV_IDS=$(jq -r '.event_ids[]' <<<"$r")
+	EV_ID=$(head -n 1 <<<"$EV_IDS")
+}
+
+# The builders leave the event's JSON in EV (no subshell).
+ev_say() {
+	EV=$(jq -cn --arg s "$1" --arg b "$2" \
+		'{type: "m.room.message", sender: $s, content: {msgtype: "m.text", body: $b}}')
+}
+ev_thread() {
+	EV=$(jq -cn --arg s "$1" --arg root "$2" --arg b "$3" '{type: "m.room.message", sender: $s,
+		content: {msgtype: "m.text", body: $b, "m.relates_to": {rel_type: "m.thread",
+		event_id: $root, is_falling_back: true, "m.in_reply_to": {event_id: $root}}}}')
+}
+# ev_reply USER TARGET TARGET_SENDER TARGET_BODY TEXT: a rich reply with its fallback.
+ev_reply() {
+	EV=$(jq -cn --arg s "$1" --arg t "$2" --arg ts "$3" --arg tb "$4" --arg b "$5" '
+		{type: "m.room.message", sender: $s,
+		 content: {msgtype: "m.text",
+			   body: ("> <" + $ts + "> " + ($tb | split("\n") | join("\n> ")) + "\n\n" + $b),
+			   format: "org.matrix.custom.html",
+			   formatted_body: ("<mx-reply><blockquote>In reply to</blockquote></mx-reply>" + $b),
+			   "m.relates_to": {"m.in_reply_to": {event_id: $t}}}}')
+}
+ev_edit() {
+	EV=$(jq -cn --arg s "$1" --arg t "$2" --arg b "$3" '{type: "m.room.message", sender: $s,
+		content: {msgtype: "m.text", body: ("* " + $b),
+			  "m.new_content": {msgtype: "m.text", body: $b},
+			  "m.relates_to": {rel_type: "m.replace", event_id: $t}}}')
+}
+ev_redact() {
+	EV=$(jq -cn --arg s "$1" --arg t "$2" '{type: "m.room.redaction", sender: $s, redacts: $t,
+		content: {}}')
+}
+ev_react() {
+	EV=$(jq -cn --arg s "$1" --arg t "$2" --arg k "$3" '{type: "m.reaction", sender: $s,
+		content: {"m.relates_to": {rel_type: "m.annotation", event_id: $t, key: $k}}}')
+}
+say() { ev_say "$@" && post "$EV"; }
+thread() { ev_thread "$@" && post "$EV"; }
+reply() { ev_reply "$@" && post "$EV"; }
+edit() { ev_edit "$@" && post "$EV"; }
+redact() { ev_redact "$@" && post "$EV"; }
+react() { ev_react "$@" && post "$EV"; }
+
+# ---- is the daemon done with what was posted? ----
+# The daemon records every event it hands to the workshop (by event id, in seen_events) in
+# the transaction that also stores the sync position. So an event id in seen_events means
+# it and everything before it in the stream was committed.
+
+# handled EVENT_ID...: every one of these events was handled (committed) by the daemon.
+handled() {
+	local list got
+	[ $# -gt 0 ] || return 0
+	list=$(printf "'%s'," "$@")
+	got=$(sql "$DB" "SELECT count(*) FROM seen_events WHERE transport = 'matrix' AND key IN (${list%,})" 2>/dev/null)
+	[ "$got" = "$#" ]
+}
+
+# settle [SECONDS] [EVENT_ID...]: waits until the daemon handled the given events (default:
+# those of the last post).
+settle() {
+	local limit=${1:-10}
+	shift 2>/dev/null
+	if [ $# -eq 0 ]; then
+		# shellcheck disable=SC2086
+		set -- $EV_IDS
+	fi
+	wait_until "$limit" handled "$@"
+}
+
+# side_room_create: a second room the bot is in from the start, with no session, for
+# sync points (SIDE).
+side_room_create() {
+	ctl_ok "create the side room" POST /room "$(jq -cn --arg b "$BOT" \
+		'{members: ["@sync:fake.local", $b], name: "sync points"}')"
+	SIDE=$(jq -r .room_id <<<"$CTL")
+}
+
+# sync_point [SECONDS]: posts chatter in the side room and waits until it was handled: the
+# daemon then committed everything posted before it, in every room (also the events it
+# ignores, which leave no trace of their own).
+sync_point() {
+	ev_say @sync:fake.local "sync point $((++SYNC_N))"
+	post "$EV" "$SIDE" && settle "${1:-10}"
+}
+SYNC_N=0
+
+# caught_up [POS]: a sync of the daemon is held with since >= POS (a stream position of the
+# fake; note that events the daemon's filter leaves out, e.g. reactions, advance the
+# stream without waking its sync).
+caught_up() {
+	local pos=${1:-$(stream_pos)}
+	state | jq -e --argjson p "$pos" 'any(.held[]; .since != null and .since >= $p)' >/dev/null
+}
+sync_held() { state | jq -e '.held_count > 0' >/dev/null; }
+
+# ---- what the bot sent ----
+
+sent() { ctl GET "/sent?room=$(enc "${1:-$ROOM}")"; }
+# notices [ROOM]: the applied m.room.message sends, in order of first arrival.
+notices() {
+	sent "${1:-$ROOM}" | jq -c '[.[] | select(.type == "m.room.message" and .applied)]'
+}
+n_applied() { sent "${1:-$ROOM}" | jq '[.[] | select(.applied)] | length'; }
+wait_sent() { wait_until "${2:-15}" count_ge "$1" n_applied; }
+
+# has_notice JQ-FILTER [ROOM]: some applied message send satisfies the filter (given the
+# send record; .content is the content).
+has_notice() {
+	notices "${2:-$ROOM}" | jq -e "any(.[]; $1)" >/dev/null
+}
+wait_notice() { wait_until "${2:-15}" has_notice "$1" "${3:-$ROOM}"; }
+
+# question_event N: the event id of the post that asks question N (not an edit of it).
+question_event() {
+	notices | jq -r --arg n "Question $1 of " '[.[] | select(.content["m.relates_to"] == null
+		and (.content.body | startswith($n)))][0].event_id // empty'
+}
+
+# ---- the daemon ----
+
+# child_of PID: the (first) child process of PID.
+child_of() {
+	local c
+	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+	[ -n "$c" ] || c=$(pgrep -P "$1" 2>/dev/null | head -n 1)
+	printf '%s' "$c"
+}
+
+_collect_daemon_output() {
+	[ -n "$DERR" ] || return 0
+	cat "$DERR" >>"$T/all.err" 2>/dev/null
+	cat "$DOUT" >>"$T/all.out" 2>/dev/null
+}
+
+# daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
+# background, bounded by timeout(1) ($DAEMON_TIMEOUT s); DPID is the daemon's own pid. The
+# array DAEMON_OPTS adds options before --db (e.g. --config FILE).
+daemon_start() {
+	local db=$1 i
+	shift
+	DAEMON_N=$((DAEMON_N + 1))
+	DERR=$T/daemon-$DAEMON_N.err
+	DOUT=$T/daemon-$DAEMON_N.out
+	DRCFILE=$T/daemon-$DAEMON_N.rc
+	DRC=
+	# A subshell that exits normally (so the shell reports no "Killed" job), running
+	# timeout(1), which puts itself in its own process group, running the daemon.
+	{
+		env MATRIX_HOMESERVER="http://127.0.0.1:$PORT" MATRIX_USER="$BOT" \
+			MATRIX_PASSWORD="$PASSWORD" "$@" \
+			timeout -k 5 "$DAEMON_TIMEOUT" "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} \
+			--db "$db" run >"$DOUT" 2>"$DERR" </dev/null
+		echo $? >"$DRCFILE"
+	} 2>/dev/null &
+	DWRAP=$!
+	DAEMON_WRAPS+=("$DWRAP")
+	DTIMEOUT=
+	DPID=
+	for ((i = 0; i < 400; i++)); do
+		if [ -z "$DTIMEOUT" ]; then
+			DTIMEOUT=$(child_of "$DWRAP")
+			[ -n "$DTIMEOUT" ] && DAEMON_GROUPS+=("$DTIMEOUT")
+		fi
+		[ -n "$DTIMEOUT" ] && DPID=$(child_of "$DTIMEOUT")
+		[ -n "$DPID" ] && break
+		kill -0 "$DWRAP" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -z "$DPID" ]; then
+		echo "# could not find the daemon's pid" >&2
+		DPID=$DWRAP
+	fi
+}
+
+n_ready() { grep -c 'matrix: ready' "$DERR" 2>/dev/null || true; }
+
+# wait_ready [N] [SECONDS]: the daemon logged "matrix: ready" at least N times (default 1).
+wait_ready() {
+	if wait_until "${2:-15}" count_ge "${1:-1}" n_ready; then
+		return 0
+	fi
+	echo "# the daemon did not get ready; its log:" >&2
+	sed 's/^/#     /' "$DERR" | tail -n 20 >&2
+	return 1
+}
+
+daemon_start_ready() {
+	daemon_start "$@"
+	if ! wait_ready 1; then
+		not_ok "the daemon connected (matrix: ready)"
+		finish
+	fi
+}
+
+running() { kill -0 "$DPID" 2>/dev/null; }
+not_running() { ! kill -0 "$DPID" 2>/dev/null; }
+
+_kill_daemon_group() {
+	[ -n "$DTIMEOUT" ] && kill -KILL -- "-$DTIMEOUT" 2>/dev/null
+	kill -KILL "$DPID" 2>/dev/null
+}
+
+# daemon_wait [SECONDS]: waits for the daemon to exit by itself; DRC is its status (124
+# if it did not exit in time: it is then killed).
+daemon_wait() {
+	[ -n "$DWRAP" ] || return 0
+	if ! wait_until "${1:-10}" not_running; then
+		_kill_daemon_group
+		wait "$DWRAP" 2>/dev/null
+		DRC=124
+	else
+		wait "$DWRAP" 2>/dev/null
+		DRC=$(cat "$DRCFILE" 2>/dev/null)
+	fi
+	DWRAP=
+	_collect_daemon_output
+}
+
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	daemon_wait 10
+}
+
+daemon_kill9() {
+	kill -KILL "$DPID" 2>/dev/null
+	daemon_wait 10
+}
+
+# ---- a second instance (fake + daemon) in the same test ----
+
+_INST_VARS="PORT C CS FAKE_PID ROOM DB DPID DWRAP DTIMEOUT DERR DOUT DRCFILE DRC"
+inst_save() {
+	local v
+	for v in $_INST_VARS; do printf -v "INST_${1}_$v" '%s' "${!v-}"; done
+}
+inst_load() {
+	local v n
+	for v in $_INST_VARS; do
+		n=INST_${1}_$v
+		printf -v "$v" '%s' "${!n-}"
+	done
+}
+
+# ---- checks ----
+
+# check_no_secrets: neither the password nor any access token the fakes issued (nor the
+# pre-issued one) appears in anything a daemon wrote.
+check_no_secrets() {
+	local f tokens=() t k hit=
+	for k in $(seq 1 "$FAKE_N"); do
+		[ -s "$T/fake-$k.jsonl" ] || continue
+		while IFS= read -r t; do
+			[ -n "$t" ] && tokens+=("$t")
+		done < <(jq -r 'select(.kind == "api" and .endpoint == "login") | .response.access_token? // empty' \
+			"$T/fake-$k.jsonl" 2>/dev/null | sort -u)
+	done
+	tokens+=("$FAKE_TOKEN" "$PASSWORD")
+	for f in "$T"/daemon-*.err "$T"/daemon-*.out; do
+		[ -e "$f" ] || continue
+		for t in "${tokens[@]}"; do
+			if grep -qF -- "$t" "$f"; then
+				hit+="$(basename "$f"): $(grep -F -- "$t" "$f" | head -n 1)"$'\n'
+			fi
+		done
+	done
+	if [ -z "$hit" ]; then
+		ok "the daemon's output never shows the password or an access token (${#tokens[@]} checked)"
+	else
+		not_ok "the daemon's output never shows the password or an access token" "$hit"
+	fi
+}
+
+sql_q() { sql "$DB" "$1"; }
