@@ -12,6 +12,13 @@ const char *session_state_name(enum session_state state)
 	return state_names[state];
 }
 
+static const char *const pace_names[] = { "live", "timed" };
+
+const char *session_pace_name(enum session_pace pace)
+{
+	return pace_names[pace];
+}
+
 static enum session_state parse_state(const char *name)
 {
 	for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
@@ -22,11 +29,11 @@ static enum session_state parse_state(const char *name)
 
 #define SESSION_COLUMNS \
 	"id, transport, channel, template_id, facilitator, state, prompt_index, timezone, " \
-	"started_at, coalesce(ended_at, 0)"
+	"started_at, coalesce(ended_at, 0), pace, coalesce(pace_seconds, 0)"
 
 static void read_row(sqlite3_stmt *st, struct session_rec *out)
 {
-	char state[16];
+	char state[16], pace[16];
 
 	memset(out, 0, sizeof *out);
 	out->id = sqlite3_column_int64(st, 0);
@@ -40,6 +47,9 @@ static void read_row(sqlite3_stmt *st, struct session_rec *out)
 	store_col_copy(st, 7, out->timezone, sizeof out->timezone);
 	out->started_at = sqlite3_column_int64(st, 8);
 	out->ended_at = sqlite3_column_int64(st, 9);
+	store_col_copy(st, 10, pace, sizeof pace);
+	out->pace = strcmp(pace, "timed") == 0 ? PACE_TIMED : PACE_LIVE;
+	out->pace_seconds = (long)sqlite3_column_int64(st, 11);
 }
 
 /* Steps a query expected to return at most one session. */
@@ -66,7 +76,8 @@ int store_session_insert(struct store *s, struct session_rec *rec)
 {
 	static const char sql[] =
 		"INSERT INTO sessions (transport, channel, template_id, facilitator, state, "
-		"prompt_index, timezone, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+		"prompt_index, timezone, started_at, pace, pace_seconds) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	int result;
 
@@ -80,6 +91,8 @@ int store_session_insert(struct store *s, struct session_rec *rec)
 	sqlite3_bind_int64(st, 6, rec->prompt_index);
 	store_bind_text(st, 7, rec->timezone);
 	sqlite3_bind_int64(st, 8, rec->started_at);
+	store_bind_text(st, 9, session_pace_name(rec->pace));
+	sqlite3_bind_int64(st, 10, rec->pace_seconds);
 	result = store_step_done(s, st);
 	if (!result)
 		rec->id = store_last_id(s);
@@ -89,8 +102,8 @@ int store_session_insert(struct store *s, struct session_rec *rec)
 int store_session_update(struct store *s, const struct session_rec *rec)
 {
 	static const char sql[] =
-		"UPDATE sessions SET state = ?, prompt_index = ?, ended_at = nullif(?, 0) "
-		"WHERE id = ?";
+		"UPDATE sessions SET state = ?, prompt_index = ?, ended_at = nullif(?, 0), "
+		"pace = ?, pace_seconds = nullif(?, 0) WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)
@@ -98,7 +111,9 @@ int store_session_update(struct store *s, const struct session_rec *rec)
 	store_bind_text(st, 1, session_state_name(rec->state));
 	sqlite3_bind_int64(st, 2, rec->prompt_index);
 	sqlite3_bind_int64(st, 3, rec->ended_at);
-	sqlite3_bind_int64(st, 4, rec->id);
+	store_bind_text(st, 4, session_pace_name(rec->pace));
+	sqlite3_bind_int64(st, 5, rec->pace_seconds);
+	sqlite3_bind_int64(st, 6, rec->id);
 	return store_step_done(s, st);
 }
 

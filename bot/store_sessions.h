@@ -8,6 +8,10 @@
 
 enum session_state { SESSION_ACTIVE, SESSION_PAUSED, SESSION_ENDED };
 
+/* How a session moves on: the facilitator advances (live), or each question stays open
+ * for pace_seconds and the bot advances by itself (timed). */
+enum session_pace { PACE_LIVE, PACE_TIMED };
+
 struct session_rec {
 	int64_t id;
 	char transport[16];
@@ -19,13 +23,17 @@ struct session_rec {
 	char timezone[65];
 	int64_t started_at;
 	int64_t ended_at;       /* 0 while not ended */
+	enum session_pace pace;
+	long pace_seconds;      /* timed: how long each question stays open (> 0); else 0 */
 };
 
 const char *session_state_name(enum session_state state);
+/* "live" or "timed". */
+const char *session_pace_name(enum session_pace pace);
 
 /* Inserts rec and sets rec->id. Returns 0 or a BOT_ERR_DB* code. */
 int store_session_insert(struct store *s, struct session_rec *rec);
-/* Writes state, prompt_index and ended_at of rec->id. */
+/* Writes state, prompt_index, ended_at, pace and pace_seconds of rec->id. */
 int store_session_update(struct store *s, const struct session_rec *rec);
 /* Each returns 0 and fills *out, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
 int store_session_get(struct store *s, int64_t id, struct session_rec *out);

@@ -67,6 +67,25 @@ int cmd_status(struct ctx *c, const char *args);
 int cmd_who(struct ctx *c, const char *args);
 int cmd_end(struct ctx *c, const char *args);
 int cmd_templates(struct ctx *c, const char *args);
+int cmd_pace(struct ctx *c, const char *args);
+
+/* Moves the open session to its next question, closing the current one as state
+ * ("closed" or "skipped"); at the last question it says so privately. */
+int session_advance(struct ctx *c, const char *state);
+
+/* Pacing (pacing.h). Parses "live" or "timed <duration>" into *pace and *seconds (0 for
+ * live). Returns 0, or BOT_ERR_INVALID with the reason in err. */
+int pacing_parse(const char *spec, enum session_pace *pace, long *seconds, char *err,
+		 size_t errlen);
+/* "10m", "1h30m", "1m30s". */
+void pacing_format_duration(long seconds, char *buf, size_t len);
+/* Cancels the pending warn and advance jobs of a session (sets jobs_changed). */
+int pacing_cancel(struct ctx *c, int64_t session_id);
+/* Cancels them for c->session and, when it is active and timed, schedules the pair for
+ * its open question from c->now. Returns 0 or a BOT_ERR_DB* code. */
+int pacing_reschedule(struct ctx *c);
+/* Appends the session's pace to a status message ("\nPace: ..."). */
+int pacing_describe(struct ctx *c, struct msg *m);
 
 int cmd_answer(struct ctx *c, const char *args);
 int cmd_retract(struct ctx *c, const char *args);

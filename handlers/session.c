@@ -8,6 +8,7 @@
 #include "bot/store_actions.h"
 #include "handlers/flow.h"
 #include "handlers/handler.h"
+#include "handlers/pacing.h"
 #include "handlers/text.h"
 
 /* Opens question index in the session: records it and posts it. */
@@ -24,7 +25,8 @@ static int open_question(struct ctx *c, long index)
 		return result;
 	msg_init(&m);
 	flow_question_msg(c->tpl, index, &m);
-	return post_to_session(c, &c->session, index, &m);
+	result = post_to_session(c, &c->session, index, &m);
+	return result ? result : pacing_reschedule(c);
 }
 
 /* Closes the open question as state ("closed" or "skipped") and marks its post so. */
@@ -54,7 +56,17 @@ static int post_welcome(struct ctx *c)
 	if (t->presenters)
 		msg_text(&m, "\nPresented by: %s", t->presenters);
 	msg_text(&m, "\nHow it works: I post one question at a time; reply to answer it (a new "
-		     "answer replaces your earlier one). The facilitator moves on with ");
+		     "answer replaces your earlier one). ");
+	if (c->session.pace == PACE_TIMED) {
+		char dur[32];
+		pacing_format_duration(c->session.pace_seconds, dur, sizeof dur);
+		msg_text(&m, "Each question stays open for %s, then I move on by myself%s; the "
+			     "facilitator can still move on with ", dur,
+			 c->session.pace_seconds > PACING_WARN_MIN_S ? " (with a one-minute warning)"
+								      : "");
+	} else {
+		msg_text(&m, "The facilitator moves on with ");
+	}
 	msg_code(&m, "!ws next");
 	msg_text(&m, ". ");
 	msg_code(&m, "!ws help");
@@ -62,14 +74,25 @@ static int post_welcome(struct ctx *c)
 	return post_to_session(c, &c->session, -1, &m);
 }
 
+#define START_USAGE "Usage: !ws start [template] [live|timed <duration>], e.g. !ws start timed 10m"
+
 int cmd_start(struct ctx *c, const char *args)
 {
-	char id[64];
-	const char *want;
+	char id[64], err[BOT_ERRMSG_MAX];
+	const char *want, *spec = text_skip_space(args);
 	struct session_rec *s = &c->session;
+	enum session_pace pace = PACE_LIVE;
+	long pace_seconds = 0;
 	int result;
 
-	text_copy_trimmed(id, sizeof id, args);
+	id[0] = '\0';
+	if (*spec && !text_word_is(spec, "live") && !text_word_is(spec, "timed")) {
+		size_t n = 0;
+		while (spec[n] && spec[n] != ' ' && spec[n] != '\t')
+			n++;
+		snprintf(id, sizeof id, "%.*s", (int)n, spec);
+		spec = text_skip_space(spec + n);
+	}
 	want = id[0] ? id : c->w->cfg->default_template;
 	if (c->has_session)
 		return private_text(c, "Session #%lld is already running here (question %zu). "
@@ -84,9 +107,11 @@ int cmd_start(struct ctx *c, const char *args)
 		msg_text(&m, "'. Installed:");
 		for (size_t i = 0; i < c->w->templates->n; i++)
 			msg_text(&m, " %s", c->w->templates->items[i]->id);
-		msg_text(&m, ". Usage: !ws start [template]");
+		msg_text(&m, ". " START_USAGE);
 		return reply_private(c, &m);
 	}
+	if (*spec && pacing_parse(spec, &pace, &pace_seconds, err, sizeof err) != 0)
+		return private_text(c, "%s. " START_USAGE, err);
 	memset(s, 0, sizeof *s);
 	snprintf(s->transport, sizeof s->transport, "%s", c->ev->transport);
 	snprintf(s->channel, sizeof s->channel, "%s", c->ev->channel);
@@ -96,6 +121,8 @@ int cmd_start(struct ctx *c, const char *args)
 	s->state = SESSION_ACTIVE;
 	s->prompt_index = flow_step(c->tpl, -1, 1);
 	s->started_at = c->now;
+	s->pace = pace;
+	s->pace_seconds = pace_seconds;
 	result = store_session_insert(c->w->store, s);
 	if (!result)
 		result = store_member_touch(c->w->store, s->id, c->ev->user, c->ev->user_name, c->now);
@@ -119,8 +146,7 @@ static bool may_pace(struct ctx *c, const char *what)
 	return true;
 }
 
-/* Moves forward, closing the current question as state ("closed" or "skipped"). */
-static int advance(struct ctx *c, const char *state)
+int session_advance(struct ctx *c, const char *state)
 {
 	long next = flow_step(c->tpl, c->session.prompt_index, 1);
 	int result;
@@ -135,13 +161,13 @@ static int advance(struct ctx *c, const char *state)
 int cmd_next(struct ctx *c, const char *args)
 {
 	(void)args;
-	return may_pace(c, "move on in") ? advance(c, "closed") : 0;
+	return may_pace(c, "move on in") ? session_advance(c, "closed") : 0;
 }
 
 int cmd_skip(struct ctx *c, const char *args)
 {
 	(void)args;
-	return may_pace(c, "skip questions in") ? advance(c, "skipped") : 0;
+	return may_pace(c, "skip questions in") ? session_advance(c, "skipped") : 0;
 }
 
 int cmd_back(struct ctx *c, const char *args)
@@ -170,6 +196,8 @@ int cmd_pause(struct ctx *c, const char *args)
 		return private_text(c, "The session is already paused; !ws resume continues it.");
 	c->session.state = SESSION_PAUSED;
 	result = store_session_update(c->w->store, &c->session);
+	if (!result)
+		result = pacing_cancel(c, c->session.id);
 	if (result)
 		return result;
 	return reply_text(c, "Session paused. Answers to the open question are still recorded; "
@@ -298,6 +326,11 @@ int cmd_status(struct ctx *c, const char *args)
 		return result;
 	}
 	msg_text(&m, "%s (%zu of %zu).", ml.listed ? "" : " nobody yet", ml.listed, ml.members);
+	result = pacing_describe(c, &m);
+	if (result) {
+		msg_free(&m);
+		return result;
+	}
 	return reply_private(c, &m);
 }
 
@@ -363,6 +396,8 @@ int cmd_end(struct ctx *c, const char *args)
 	if (!require_facilitator(c, "end"))
 		return 0;
 	result = close_question(c, "closed");
+	if (!result)
+		result = pacing_cancel(c, c->session.id);
 	c->session.state = SESSION_ENDED;
 	c->session.ended_at = c->now;
 	if (!result)

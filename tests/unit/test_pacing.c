@@ -1,0 +1,678 @@
+/* test_pacing.c - timed sessions (handlers/pacing.h) on a real SQLite store: the warn and
+ * advance jobs that start, next, back, pause, resume, pace and end leave in the jobs table
+ * (kind, the question they were made for, UTC instant), and what running them queues.
+ *
+ * Events are struct literals on transport "test", channel "C1", dispatched with
+ * workshop_dispatch() as a transport would (alice starts the session and facilitates).
+ * The clock is moved with WORKSHOPBOT_NOW + clock_init(). Due jobs are run the way the
+ * scheduler runs them (each in its own store_begin / mark done / run / store_commit, the
+ * run picked by kind as bot.c does). After each step the outbox of "test" is drained into
+ * f->sent[] (rendered plain).
+ *
+ * The shipped template's questions are at prompt indexes 0, 1, 3, 4 ... 22 (index 2 is an
+ * info prompt shown with question 3). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "bot/clock.h"
+#include "bot/config.h"
+#include "bot/err.h"
+#include "bot/log.h"
+#include "bot/msg.h"
+#include "bot/store.h"
+#include "bot/store_jobs.h"
+#include "bot/store_outbox.h"
+#include "bot/store_sessions.h"
+#include "handlers/pacing.h"
+#include "handlers/reminders.h"
+#include "handlers/workshop.h"
+#include "prompts/template.h"
+#include "tests/unit/support.h"
+
+#define MAX_SENT 16
+#define MAX_JOBS 32
+
+#define USAGE_START "Usage: !ws start [template] [live|timed <duration>]"
+#define USAGE_PACE "Usage: !ws pace live|timed <duration>"
+
+static struct template_set templates;
+
+struct fixture {
+	char dir[64];
+	char db[128];
+	struct store *store;
+	struct config cfg;
+	struct workshop w;
+	char *sent[MAX_SENT];
+	size_t n_sent;
+};
+
+struct job_seen {
+	int64_t id;
+	char kind[STORE_JOB_KIND_MAX + 1];
+	int64_t due_at;
+	int64_t session_id;
+	char payload[32];
+};
+
+struct job_list {
+	struct job_seen v[MAX_JOBS];
+	size_t n;
+};
+
+/* ---- time ---------------------------------------------------------------------------- */
+
+static int64_t at(const char *iso)
+{
+	time_t t;
+
+	if (clock_parse_iso(iso, &t) != 0)
+		fail_msg("bad instant %s", iso);
+	return (int64_t)t;
+}
+
+static void set_now(const char *iso)
+{
+	char err[BOT_ERRMSG_MAX];
+
+	if (setenv("WORKSHOPBOT_NOW", iso, 1) != 0 || clock_init(err, sizeof err) != 0)
+		fail_msg("cannot set the clock to %s: %s", iso, err);
+}
+
+static void set_now_at(int64_t t)
+{
+	char iso[32];
+
+	clock_format_utc((time_t)t, iso, sizeof iso);
+	set_now(iso);
+}
+
+/* ---- suite and case setup ------------------------------------------------------------ */
+
+static int suite_setup(void **state)
+{
+	char err[BOT_ERRMSG_MAX];
+
+	(void)state;
+	log_set_level(LOG_ERR);
+	if (template_set_load("prompts", &templates, err, sizeof err) != 0) {
+		print_error("%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int suite_teardown(void **state)
+{
+	(void)state;
+	template_set_free(&templates);
+	unsetenv("WORKSHOPBOT_NOW");
+	return 0;
+}
+
+static void clear_sent(struct fixture *f)
+{
+	for (size_t i = 0; i < f->n_sent; i++)
+		free(f->sent[i]);
+	f->n_sent = 0;
+}
+
+static int setup(void **state)
+{
+	static const char conf[] = "[workshopbot]\ntimezone = Europe/Berlin\n";
+	struct fixture *f = calloc(1, sizeof *f);
+	char err[BOT_ERRMSG_MAX], path[160];
+
+	if (!f)
+		return -1;
+	*state = f;
+	tmpdir_make(f->dir, sizeof f->dir, "test_pacing");
+	path_join(f->db, sizeof f->db, f->dir, "bot.db");
+	if (store_open(f->db, STORE_WRITER, &f->store, err, sizeof err) != 0) {
+		print_error("%s\n", err);
+		return -1;
+	}
+	path_join(path, sizeof path, f->dir, "test.conf");
+	file_write(path, conf, strlen(conf));
+	if (config_load(path, &f->cfg, err, sizeof err) != 0) {
+		print_error("config_load: %s\n", err);
+		return -1;
+	}
+	f->w.store = f->store;
+	f->w.templates = &templates;
+	f->w.cfg = &f->cfg;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	clear_sent(f);
+	store_close(f->store);
+	config_free(&f->cfg);
+	tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- the outbox, events and jobs ----------------------------------------------------- */
+
+struct drain {
+	struct fixture *f;
+	int64_t ids[MAX_SENT];
+	size_t n;
+	bool overflow;
+};
+
+static int take_pending(void *ud, const struct outbox_rec *m)
+{
+	struct drain *d = ud;
+	struct msg body;
+
+	if (d->n >= MAX_SENT) {
+		d->overflow = true;
+		return 1;
+	}
+	d->ids[d->n++] = m->id;
+	if (m->kind == OUTBOX_UPDATE)
+		return 0;
+	assert_string_equal(m->channel, "C1");
+	if (msg_from_json(m->body, &body) != 0) {
+		d->f->sent[d->f->n_sent++] = strdup("(outbox body is not msg JSON)");
+	} else {
+		d->f->sent[d->f->n_sent++] = msg_render_plain(&body);
+		msg_free(&body);
+	}
+	return 0;
+}
+
+static size_t drain_outbox(struct fixture *f)
+{
+	struct drain d = { .f = f };
+
+	clear_sent(f);
+	assert_int_equal(store_outbox_each_pending(f->store, "test", 100, take_pending, &d), 0);
+	if (d.overflow)
+		fail_msg("more than %d messages queued by one step", MAX_SENT);
+	for (size_t i = 0; i < d.n; i++)
+		assert_int_equal(store_outbox_mark_sent(f->store, d.ids[i], NULL, 0), 0);
+	return f->n_sent;
+}
+
+static size_t say(struct fixture *f, const char *user, const char *text)
+{
+	struct event ev = {
+		.kind = EVENT_MESSAGE,
+		.transport = "test",
+		.channel = "C1",
+		.user = user,
+		.user_name = user,
+		.text = text,
+		.ref = "ref-1",
+		.answers_open = true,
+	};
+	int rc = workshop_dispatch(&f->w, &ev);
+
+	if (rc != 0)
+		fail_msg("workshop_dispatch(%s: %s) = %s", user, text, bot_strerror(rc));
+	return drain_outbox(f);
+}
+
+/* Says text and checks it queued exactly one message containing want. */
+#define REPLY(fx, user_, text_, want_)                                               \
+	do {                                                                         \
+		size_t n_sent_ = say((fx), (user_), (text_));                        \
+		if (n_sent_ != 1)                                                    \
+			fail_msg("'%s> %s' queued %zu messages, want 1%s%s", (user_), \
+				 (text_), n_sent_, n_sent_ ? ":\n" : "",             \
+				 n_sent_ ? (fx)->sent[0] : "");                       \
+		assert_contains((fx)->sent[0], (want_));                             \
+	} while (0)
+
+static int take_job(void *ud, const struct store_job *job)
+{
+	struct job_list *l = ud;
+	struct job_seen *j;
+
+	if (l->n >= MAX_JOBS)
+		fail_msg("more than %d jobs", MAX_JOBS);
+	j = &l->v[l->n++];
+	memset(j, 0, sizeof *j);
+	j->id = job->id;
+	snprintf(j->kind, sizeof j->kind, "%s", job->kind);
+	j->due_at = job->due_at;
+	j->session_id = job->session_id;
+	snprintf(j->payload, sizeof j->payload, "%s", job->payload ? job->payload : "");
+	return 0;
+}
+
+static struct job_list pending(struct fixture *f)
+{
+	struct job_list l = { .n = 0 };
+
+	assert_int_equal(store_job_each_pending(f->store, 0, take_job, &l), 0);
+	return l;
+}
+
+/* Fails unless the pending jobs are exactly `want` ("kind payload ISO", soonest first,
+ * separated by "; "). */
+static void assert_jobs(struct fixture *f, const char *want)
+{
+	struct job_list l = pending(f);
+	char got[2048] = "", when[32];
+	size_t used = 0;
+
+	for (size_t i = 0; i < l.n; i++) {
+		clock_format_utc((time_t)l.v[i].due_at, when, sizeof when);
+		used += (size_t)snprintf(got + used, sizeof got - used, "%s%s %s %s", i ? "; " : "",
+					 l.v[i].kind, l.v[i].payload, when);
+	}
+	if (strcmp(got, want) != 0)
+		fail_msg("pending jobs:\n  got:  %s\n  want: %s", got, want);
+}
+
+/* A number from the store through a second, read-only connection. */
+static long long query_int(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static long prompt_index(struct fixture *f)
+{
+	struct session_rec s;
+
+	assert_int_equal(store_session_get(f->store, 1, &s), 0);
+	return s.prompt_index;
+}
+
+/* Runs one job the way the scheduler does; false when it was no longer pending. */
+static bool run_job(struct fixture *f, const struct job_seen *j, int64_t now)
+{
+	struct store_job job = { .id = j->id, .kind = j->kind, .due_at = j->due_at,
+				 .session_id = j->session_id,
+				 .payload = j->payload[0] ? j->payload : NULL };
+	int rc;
+
+	assert_int_equal(store_begin(f->store), 0);
+	rc = store_job_mark_done(f->store, j->id, now);
+	if (rc == BOT_ERR_NOT_FOUND) {
+		store_rollback(f->store);
+		return false;
+	}
+	assert_int_equal(rc, 0);
+	rc = pacing_is_job(job.kind) ? pacing_run(&f->w, &job, now)
+				     : reminders_run(&f->w, &job, now);
+	if (rc != 0) {
+		store_rollback(f->store);
+		fail_msg("running job %lld %s = %s", (long long)j->id, j->kind, bot_strerror(rc));
+	}
+	assert_int_equal(store_commit(f->store), 0);
+	return true;
+}
+
+/* Runs every job due by now; returns the messages queued. */
+static size_t run_due(struct fixture *f, int64_t now)
+{
+	struct job_list due = { .n = 0 };
+
+	set_now_at(now);
+	assert_int_equal(store_job_each_due(f->store, now, MAX_JOBS, take_job, &due), 0);
+	for (size_t i = 0; i < due.n; i++)
+		run_job(f, &due.v[i], now);
+	return drain_outbox(f);
+}
+
+/* Runs the next pending job at its own due time; returns the messages queued. */
+static size_t run_next(struct fixture *f, int64_t *when)
+{
+	struct job_list l = pending(f);
+
+	if (l.n == 0)
+		fail_msg("no job is pending");
+	*when = l.v[0].due_at;
+	return run_due(f, l.v[0].due_at);
+}
+
+/* alice starts a timed session at 09:00Z. */
+static void start_timed(struct fixture *f, const char *spec)
+{
+	char line[96];
+
+	set_now("2026-11-29T09:00:00Z");
+	snprintf(line, sizeof line, "!ws start %s", spec);
+	assert_int_equal(say(f, "alice", line), 2);
+}
+
+/* ---- the cases ----------------------------------------------------------------------- */
+
+static void test_start_timed_schedules_warn_and_advance(void **state)
+{
+	struct fixture *f = *state;
+	struct session_rec s;
+
+	f->w.jobs_changed = false;
+	start_timed(f, "timed 10m");
+	assert_true(f->w.jobs_changed);
+	assert_contains(f->sent[0], "Each question stays open for 10m, then I move on by myself "
+				    "(with a one-minute warning)");
+	assert_contains(f->sent[1], "Question 1 of 22");
+	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:09:00Z; "
+		       "advance {\"prompt\":0} 2026-11-29T09:10:00Z");
+	assert_int_equal(store_session_get(f->store, 1, &s), 0);
+	assert_int_equal(s.pace, PACE_TIMED);
+	assert_int_equal(s.pace_seconds, 600);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions WHERE pace = 'timed' "
+				      "AND pace_seconds = 600"), 1);
+
+	REPLY(f, "bob", "!ws status", "Pace: timed, 10m per question; question 1 closes at "
+				      "Sun 2026-11-29 10:10 (Europe/Berlin).");
+}
+
+static void test_start_live_is_the_default(void **state)
+{
+	struct fixture *f = *state;
+	struct session_rec s;
+
+	set_now("2026-11-29T09:00:00Z");
+	assert_int_equal(say(f, "alice", "!ws start"), 2);
+	assert_contains(f->sent[0], "The facilitator moves on with !ws next.");
+	assert_jobs(f, "");
+	assert_int_equal(store_session_get(f->store, 1, &s), 0);
+	assert_int_equal(s.pace, PACE_LIVE);
+	assert_int_equal(s.pace_seconds, 0);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions WHERE pace = 'live' "
+				      "AND pace_seconds IS NULL"), 1);
+	REPLY(f, "alice", "!ws status", "Pace: live (the facilitator moves on with !ws next).");
+}
+
+/* A template name before the pace; a short duration gets no warning. */
+static void test_start_template_and_short_duration(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "community-engagement timed 90s");
+	assert_contains(f->sent[0], "Each question stays open for 1m30s, then I move on by "
+				    "myself; the facilitator");
+	assert_jobs(f, "advance {\"prompt\":0} 2026-11-29T09:01:30Z");
+}
+
+static void test_advance_job_moves_on(void **state)
+{
+	struct fixture *f = *state;
+	int64_t when;
+	char st[16];
+
+	start_timed(f, "timed 10m");
+	assert_int_equal(run_due(f, at("2026-11-29T09:08:59Z")), 0);
+
+	assert_int_equal(run_next(f, &when), 1);
+	assert_int_equal(when, at("2026-11-29T09:09:00Z"));
+	assert_string_equal(f->sent[0], "One minute left on question 1.");
+	assert_int_equal(prompt_index(f), 0);
+
+	assert_int_equal(run_next(f, &when), 1);
+	assert_int_equal(when, at("2026-11-29T09:10:00Z"));
+	assert_contains(f->sent[0], "Question 2 of 22");
+	assert_int_equal(prompt_index(f), 1);
+	assert_int_equal(store_prompt_state(f->store, 1, 0, st, sizeof st), 0);
+	assert_string_equal(st, "closed");
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:19:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:20:00Z");
+
+	/* Question 2 to 3 (past the info prompt at index 2). */
+	assert_int_equal(run_due(f, at("2026-11-29T09:19:30Z")), 1);
+	assert_string_equal(f->sent[0], "One minute left on question 2.");
+	assert_int_equal(run_due(f, at("2026-11-29T09:20:00Z")), 1);
+	assert_contains(f->sent[0], "Question 3 of 22");
+	assert_int_equal(prompt_index(f), 3);
+	assert_jobs(f, "warn {\"prompt\":3} 2026-11-29T09:29:00Z; "
+		       "advance {\"prompt\":3} 2026-11-29T09:30:00Z");
+}
+
+/* After downtime both jobs are overdue: the warning is left out, the advance runs once
+ * and the next question gets a full duration from then. */
+static void test_overdue_pair_after_downtime(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "timed 10m");
+	assert_int_equal(run_due(f, at("2026-11-29T09:45:00Z")), 1);
+	assert_contains(f->sent[0], "Question 2 of 22");
+	assert_not_contains(f->sent[0], "One minute left");
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:54:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:55:00Z");
+	assert_int_equal(run_due(f, at("2026-11-29T09:45:00Z")), 0);
+}
+
+static void test_manual_next_and_back_reschedule(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "timed 10m");
+	set_now("2026-11-29T09:04:00Z");
+	f->w.jobs_changed = false;
+	REPLY(f, "alice", "!ws next", "Question 2 of 22");
+	assert_true(f->w.jobs_changed);
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:13:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:14:00Z");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM jobs WHERE state = 'cancelled'"), 2);
+
+	set_now("2026-11-29T09:05:00Z");
+	REPLY(f, "alice", "!ws skip", "Question 3 of 22");
+	assert_jobs(f, "warn {\"prompt\":3} 2026-11-29T09:14:00Z; "
+		       "advance {\"prompt\":3} 2026-11-29T09:15:00Z");
+	set_now("2026-11-29T09:06:00Z");
+	REPLY(f, "alice", "!ws back", "Question 2 of 22");
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:15:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:16:00Z");
+
+	/* Nothing fires at the old instants. */
+	assert_int_equal(run_due(f, at("2026-11-29T09:10:00Z")), 0);
+	assert_int_equal(prompt_index(f), 1);
+
+	/* A refused pace command leaves the jobs alone. */
+	REPLY(f, "bob", "!ws next", "only the facilitator (alice) can move on");
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:15:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:16:00Z");
+}
+
+static void test_pause_cancels_resume_reschedules(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "timed 10m");
+	set_now("2026-11-29T09:03:00Z");
+	REPLY(f, "alice", "!ws pause", "Session paused.");
+	assert_jobs(f, "");
+	assert_int_equal(run_due(f, at("2026-11-29T09:30:00Z")), 0);
+	REPLY(f, "alice", "!ws status", "(paused: !ws resume gives the question a fresh 10m).");
+
+	set_now("2026-11-29T09:30:00Z");
+	assert_int_equal(say(f, "alice", "!ws resume"), 2);
+	assert_contains(f->sent[0], "Session resumed.");
+	assert_contains(f->sent[1], "Question 1 of 22");
+	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:39:00Z; "
+		       "advance {\"prompt\":0} 2026-11-29T09:40:00Z");
+}
+
+/* An advance or warn job for a question that is no longer open does nothing, also one
+ * that was not cancelled. */
+static void test_stale_jobs_do_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct job_list before;
+	struct store_job stale = { .kind = PACING_KIND_ADVANCE, .session_id = 1,
+				   .payload = "{\"prompt\":0}" };
+	struct store_job warn = { .kind = PACING_KIND_WARN, .session_id = 1,
+				  .payload = "{\"prompt\":0}" };
+
+	start_timed(f, "timed 10m");
+	set_now("2026-11-29T09:02:00Z");
+	REPLY(f, "alice", "!ws next", "Question 2 of 22");
+	before = pending(f);
+
+	stale.due_at = at("2026-11-29T09:10:00Z");
+	warn.due_at = at("2026-11-29T09:09:30Z");
+	assert_int_equal(store_job_add(f->store, &stale, at("2026-11-29T09:00:00Z"), NULL), 0);
+	assert_int_equal(store_job_add(f->store, &warn, at("2026-11-29T09:00:00Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-11-29T09:10:00Z")), 0);
+	assert_int_equal(prompt_index(f), 1);
+	assert_jobs(f, "warn {\"prompt\":1} 2026-11-29T09:11:00Z; "
+		       "advance {\"prompt\":1} 2026-11-29T09:12:00Z");
+	assert_int_equal(pending(f).n, before.n);
+
+	/* The current pair still works; a paused or ended session's job does nothing. */
+	set_now("2026-11-29T09:11:30Z");
+	REPLY(f, "alice", "!ws pause", "Session paused.");
+	stale.payload = "{\"prompt\":1}";
+	stale.due_at = at("2026-11-29T09:12:00Z");
+	assert_int_equal(store_job_add(f->store, &stale, at("2026-11-29T09:11:30Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-11-29T09:12:00Z")), 0);
+	assert_int_equal(prompt_index(f), 1);
+
+	/* A job with a payload it cannot read is dropped. */
+	stale.payload = "junk";
+	stale.due_at = at("2026-11-29T09:13:00Z");
+	assert_int_equal(store_job_add(f->store, &stale, at("2026-11-29T09:11:30Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-11-29T09:13:00Z")), 0);
+	assert_jobs(f, "");
+}
+
+static void test_pace_command(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "timed 10m");
+	set_now("2026-11-29T09:05:00Z");
+	REPLY(f, "bob", "!ws pace live", "only the facilitator (alice) can change the pace of");
+	assert_int_equal(pending(f).n, 2);
+
+	REPLY(f, "alice", "!ws pace live", "Pace: live. The facilitator moves on with !ws next.");
+	assert_jobs(f, "");
+	assert_int_equal(run_due(f, at("2026-11-29T09:30:00Z")), 0);
+	assert_int_equal(prompt_index(f), 0);
+
+	set_now("2026-11-29T09:30:00Z");
+	REPLY(f, "alice", "!ws pace timed 5 minutes",
+	      "Pace: timed, 5m per question. Question 1 stays open for 5m from now, then I move on.");
+	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:34:00Z; "
+		       "advance {\"prompt\":0} 2026-11-29T09:35:00Z");
+	set_now("2026-11-29T09:31:00Z");
+	REPLY(f, "alice", "!ws pace timed 2m", "Pace: timed, 2m per question.");
+	assert_jobs(f, "advance {\"prompt\":0} 2026-11-29T09:33:00Z");
+
+	/* While paused the pace is kept; the clock starts on resume. */
+	REPLY(f, "alice", "!ws pause", "Session paused.");
+	REPLY(f, "alice", "!ws pace timed 1h", "The session is paused; the clock starts on !ws resume.");
+	assert_jobs(f, "");
+	set_now("2026-11-29T10:00:00Z");
+	assert_int_equal(say(f, "alice", "!ws resume"), 2);
+	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T10:59:00Z; "
+		       "advance {\"prompt\":0} 2026-11-29T11:00:00Z");
+}
+
+static void test_bad_durations_are_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	set_now("2026-11-29T09:00:00Z");
+	REPLY(f, "alice", "!ws start timed", "A timed pace needs a duration");
+	assert_contains(f->sent[0], USAGE_START);
+	REPLY(f, "alice", "!ws start timed 0m", "must be more than zero");
+	assert_contains(f->sent[0], USAGE_START);
+	REPLY(f, "alice", "!ws start timed soon", "cannot read 'soon' as a duration");
+	assert_contains(f->sent[0], USAGE_START);
+	REPLY(f, "alice", "!ws start community-engagement fast", "The pace is live or timed");
+	assert_contains(f->sent[0], USAGE_START);
+	REPLY(f, "alice", "!ws start live now", "The pace is live or timed");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions"), 0);
+	assert_jobs(f, "");
+
+	start_timed(f, "timed 10m");
+	REPLY(f, "alice", "!ws pace", USAGE_PACE);
+	REPLY(f, "alice", "!ws pace timed", USAGE_PACE);
+	REPLY(f, "alice", "!ws pace timed 0m", "must be more than zero");
+	REPLY(f, "alice", "!ws pace timed soon", "cannot read 'soon' as a duration");
+	assert_contains(f->sent[0], USAGE_PACE);
+	REPLY(f, "alice", "!ws pace slow", "The pace is live or timed");
+	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:09:00Z; "
+		       "advance {\"prompt\":0} 2026-11-29T09:10:00Z");
+}
+
+/* At the last question the advance says that the time is up; nothing follows. */
+static void test_last_question_time_is_up(void **state)
+{
+	struct fixture *f = *state;
+	int64_t when;
+
+	start_timed(f, "timed 10m");
+	for (int i = 0; i < 21; i++)
+		assert_int_equal(say(f, "alice", "!ws next"), 1);
+	REPLY(f, "alice", "!ws next", "That was the last question.");
+	assert_int_equal(prompt_index(f), 22);
+	assert_int_equal(run_next(f, &when), 1);
+	assert_string_equal(f->sent[0], "One minute left on question 22.");
+	assert_int_equal(run_next(f, &when), 1);
+	assert_contains(f->sent[0], "Time is up on question 22, the last one. The facilitator "
+				    "can close the session with !ws end");
+	assert_int_equal(prompt_index(f), 22);
+	assert_jobs(f, "");
+	REPLY(f, "alice", "!ws status", "; the time is up on the last question.");
+}
+
+static void test_end_cancels(void **state)
+{
+	struct fixture *f = *state;
+
+	start_timed(f, "timed 10m");
+	REPLY(f, "alice", "!ws action Call the food bank @bob by 2026-12-10", "#1");
+	REPLY(f, "alice", "!ws end", "Session #1 has ended.");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM jobs WHERE state = 'pending' "
+				      "AND kind IN ('warn', 'advance')"), 0);
+	/* The action item's reminders stay. */
+	assert_true(query_int(f, "SELECT count(*) FROM jobs WHERE state = 'pending' "
+				 "AND kind LIKE 'reminder_%'") > 0);
+}
+
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		CASE(test_start_timed_schedules_warn_and_advance),
+		CASE(test_start_live_is_the_default),
+		CASE(test_start_template_and_short_duration),
+		CASE(test_advance_job_moves_on),
+		CASE(test_overdue_pair_after_downtime),
+		CASE(test_manual_next_and_back_reschedule),
+		CASE(test_pause_cancels_resume_reschedules),
+		CASE(test_stale_jobs_do_nothing),
+		CASE(test_pace_command),
+		CASE(test_bad_durations_are_refused),
+		CASE(test_last_question_time_is_up),
+		CASE(test_end_cancels),
+	};
+
+	return cmocka_run_group_tests_name("pacing", tests, suite_setup, suite_teardown);
+}
