@@ -9,7 +9,7 @@
 
 # Allowance for scheduling, the HTTP round trip and a slow sanitizer build, above a
 # backoff's upper bound.
-SLACK_MS=500
+SLACK_MS=1500
 
 DB=$T/ws.db
 fake_start
