@@ -24,246 +24,22 @@
 
 #include <sqlite3.h>
 
-#include "bot/clock.h"
-#include "bot/config.h"
-#include "bot/err.h"
-#include "bot/log.h"
-#include "bot/msg.h"
-#include "bot/store.h"
-#include "bot/store_jobs.h"
-#include "bot/store_outbox.h"
 #include "bot/store_sessions.h"
 #include "handlers/pacing.h"
 #include "handlers/reminders.h"
-#include "handlers/workshop.h"
-#include "prompts/template.h"
-#include "tests/unit/support.h"
-
-#define MAX_SENT 16
-#define MAX_JOBS 32
+#include "tests/unit/workshop_fixture.h"
 
 #define USAGE_START "Usage: !ws start [template] [live|timed <duration>]"
 #define USAGE_PACE "Usage: !ws pace live|timed <duration>"
 
-static struct template_set templates;
-
-struct fixture {
-	char dir[64];
-	char db[128];
-	struct store *store;
-	struct config cfg;
-	struct workshop w;
-	char *sent[MAX_SENT];
-	size_t n_sent;
-};
-
-struct job_seen {
-	int64_t id;
-	char kind[STORE_JOB_KIND_MAX + 1];
-	int64_t due_at;
-	int64_t session_id;
-	char payload[32];
-};
-
-struct job_list {
-	struct job_seen v[MAX_JOBS];
-	size_t n;
-};
-
-/* ---- time ---------------------------------------------------------------------------- */
-
-static int64_t at(const char *iso)
-{
-	time_t t;
-
-	if (clock_parse_iso(iso, &t) != 0)
-		fail_msg("bad instant %s", iso);
-	return (int64_t)t;
-}
-
-static void set_now(const char *iso)
-{
-	char err[BOT_ERRMSG_MAX];
-
-	if (setenv("WORKSHOPBOT_NOW", iso, 1) != 0 || clock_init(err, sizeof err) != 0)
-		fail_msg("cannot set the clock to %s: %s", iso, err);
-}
-
-static void set_now_at(int64_t t)
-{
-	char iso[32];
-
-	clock_format_utc((time_t)t, iso, sizeof iso);
-	set_now(iso);
-}
-
 /* ---- suite and case setup ------------------------------------------------------------ */
-
-static int suite_setup(void **state)
-{
-	char err[BOT_ERRMSG_MAX];
-
-	(void)state;
-	log_set_level(LOG_ERR);
-	if (template_set_load("prompts", &templates, err, sizeof err) != 0) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int suite_teardown(void **state)
-{
-	(void)state;
-	template_set_free(&templates);
-	unsetenv("WORKSHOPBOT_NOW");
-	return 0;
-}
-
-static void clear_sent(struct fixture *f)
-{
-	for (size_t i = 0; i < f->n_sent; i++)
-		free(f->sent[i]);
-	f->n_sent = 0;
-}
 
 static int setup(void **state)
 {
-	static const char conf[] = "[workshopbot]\ntimezone = Europe/Berlin\n";
-	struct fixture *f = calloc(1, sizeof *f);
-	char err[BOT_ERRMSG_MAX], path[160];
-
-	if (!f)
-		return -1;
-	*state = f;
-	tmpdir_make(f->dir, sizeof f->dir, "test_pacing");
-	path_join(f->db, sizeof f->db, f->dir, "bot.db");
-	if (store_open(f->db, STORE_WRITER, &f->store, err, sizeof err) != 0) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	path_join(path, sizeof path, f->dir, "test.conf");
-	file_write(path, conf, strlen(conf));
-	if (config_load(path, &f->cfg, err, sizeof err) != 0) {
-		print_error("config_load: %s\n", err);
-		return -1;
-	}
-	f->w.store = f->store;
-	f->w.templates = &templates;
-	f->w.cfg = &f->cfg;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	clear_sent(f);
-	store_close(f->store);
-	config_free(&f->cfg);
-	tmpdir_remove(f->dir);
-	free(f);
-	return 0;
+	return wf_setup(state, "test_pacing", "[workshopbot]\ntimezone = Europe/Berlin\n");
 }
 
 /* ---- the outbox, events and jobs ----------------------------------------------------- */
-
-struct drain {
-	struct fixture *f;
-	int64_t ids[MAX_SENT];
-	size_t n;
-	bool overflow;
-};
-
-static int take_pending(void *ud, const struct outbox_rec *m)
-{
-	struct drain *d = ud;
-	struct msg body;
-
-	if (d->n >= MAX_SENT) {
-		d->overflow = true;
-		return 1;
-	}
-	d->ids[d->n++] = m->id;
-	if (m->kind == OUTBOX_UPDATE)
-		return 0;
-	assert_string_equal(m->channel, "C1");
-	if (msg_from_json(m->body, &body) != 0) {
-		d->f->sent[d->f->n_sent++] = strdup("(outbox body is not msg JSON)");
-	} else {
-		d->f->sent[d->f->n_sent++] = msg_render_plain(&body);
-		msg_free(&body);
-	}
-	return 0;
-}
-
-static size_t drain_outbox(struct fixture *f)
-{
-	struct drain d = { .f = f };
-
-	clear_sent(f);
-	assert_int_equal(store_outbox_each_pending(f->store, "test", 100, take_pending, &d), 0);
-	if (d.overflow)
-		fail_msg("more than %d messages queued by one step", MAX_SENT);
-	for (size_t i = 0; i < d.n; i++)
-		assert_int_equal(store_outbox_mark_sent(f->store, d.ids[i], NULL, 0), 0);
-	return f->n_sent;
-}
-
-static size_t say(struct fixture *f, const char *user, const char *text)
-{
-	struct event ev = {
-		.kind = EVENT_MESSAGE,
-		.transport = "test",
-		.channel = "C1",
-		.user = user,
-		.user_name = user,
-		.text = text,
-		.ref = "ref-1",
-		.answers_open = true,
-	};
-	int rc = workshop_dispatch(&f->w, &ev);
-
-	if (rc != 0)
-		fail_msg("workshop_dispatch(%s: %s) = %s", user, text, bot_strerror(rc));
-	return drain_outbox(f);
-}
-
-/* Says text and checks it queued exactly one message containing want. */
-#define REPLY(fx, user_, text_, want_)                                               \
-	do {                                                                         \
-		size_t n_sent_ = say((fx), (user_), (text_));                        \
-		if (n_sent_ != 1)                                                    \
-			fail_msg("'%s> %s' queued %zu messages, want 1%s%s", (user_), \
-				 (text_), n_sent_, n_sent_ ? ":\n" : "",             \
-				 n_sent_ ? (fx)->sent[0] : "");                       \
-		assert_contains((fx)->sent[0], (want_));                             \
-	} while (0)
-
-static int take_job(void *ud, const struct store_job *job)
-{
-	struct job_list *l = ud;
-	struct job_seen *j;
-
-	if (l->n >= MAX_JOBS)
-		fail_msg("more than %d jobs", MAX_JOBS);
-	j = &l->v[l->n++];
-	memset(j, 0, sizeof *j);
-	j->id = job->id;
-	snprintf(j->kind, sizeof j->kind, "%s", job->kind);
-	j->due_at = job->due_at;
-	j->session_id = job->session_id;
-	snprintf(j->payload, sizeof j->payload, "%s", job->payload ? job->payload : "");
-	return 0;
-}
-
-static struct job_list pending(struct fixture *f)
-{
-	struct job_list l = { .n = 0 };
-
-	assert_int_equal(store_job_each_pending(f->store, 0, take_job, &l), 0);
-	return l;
-}
 
 /* Fails unless the pending jobs are exactly `want` ("kind payload ISO", soonest first,
  * separated by "; "). */
@@ -306,52 +82,32 @@ static long prompt_index(struct fixture *f)
 	return s.prompt_index;
 }
 
+/* Runs a job by kind, as bot.c does. */
+static int run_by_kind(struct workshop *w, const struct store_job *job, int64_t now)
+{
+	return pacing_is_job(job->kind) ? pacing_run(w, job, now) : reminders_run(w, job, now);
+}
+
 /* Runs one job the way the scheduler does; false when it was no longer pending. */
 static bool run_job(struct fixture *f, const struct job_seen *j, int64_t now)
 {
 	struct store_job job = { .id = j->id, .kind = j->kind, .due_at = j->due_at,
 				 .session_id = j->session_id,
 				 .payload = j->payload[0] ? j->payload : NULL };
-	int rc;
 
-	assert_int_equal(store_begin(f->store), 0);
-	rc = store_job_mark_done(f->store, j->id, now);
-	if (rc == BOT_ERR_NOT_FOUND) {
-		store_rollback(f->store);
-		return false;
-	}
-	assert_int_equal(rc, 0);
-	rc = pacing_is_job(job.kind) ? pacing_run(&f->w, &job, now)
-				     : reminders_run(&f->w, &job, now);
-	if (rc != 0) {
-		store_rollback(f->store);
-		fail_msg("running job %lld %s = %s", (long long)j->id, j->kind, bot_strerror(rc));
-	}
-	assert_int_equal(store_commit(f->store), 0);
-	return true;
+	return wf_run_job(f, &job, now, run_by_kind);
 }
 
 /* Runs every job due by now; returns the messages queued. */
 static size_t run_due(struct fixture *f, int64_t now)
 {
-	struct job_list due = { .n = 0 };
-
-	set_now_at(now);
-	assert_int_equal(store_job_each_due(f->store, now, MAX_JOBS, take_job, &due), 0);
-	for (size_t i = 0; i < due.n; i++)
-		run_job(f, &due.v[i], now);
-	return drain_outbox(f);
+	return wf_run_due(f, now, run_job);
 }
 
 /* Runs the next pending job at its own due time; returns the messages queued. */
 static size_t run_next(struct fixture *f, int64_t *when)
 {
-	struct job_list l = pending(f);
-
-	if (l.n == 0)
-		fail_msg("no job is pending");
-	*when = l.v[0].due_at;
-	return run_due(f, l.v[0].due_at);
+	return wf_run_next(f, when, run_job);
 }
 
 /* alice starts a timed session at 09:00Z. */
@@ -674,5 +430,5 @@ int main(void)
 		CASE(test_end_cancels),
 	};
 
-	return cmocka_run_group_tests_name("pacing", tests, suite_setup, suite_teardown);
+	return cmocka_run_group_tests_name("pacing", tests, wf_suite_setup, suite_teardown);
 }

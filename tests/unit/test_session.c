@@ -22,27 +22,15 @@
 
 #include <sqlite3.h>
 
-#include "bot/clock.h"
-#include "bot/config.h"
-#include "bot/err.h"
-#include "bot/log.h"
-#include "bot/msg.h"
-#include "bot/store.h"
 #include "bot/store_actions.h"
 #include "bot/store_answers.h"
-#include "bot/store_outbox.h"
 #include "bot/store_sessions.h"
-#include "handlers/workshop.h"
-#include "prompts/template.h"
-#include "tests/unit/support.h"
 
 #define NOW_ISO "2026-11-29T09:00:00Z"   /* a Sunday */
 #define NOW 1795942800                     /* the same instant */
 #define N_QUESTIONS 22                      /* questions of community-engagement */
 #define LAST_INDEX 22                       /* index of its last prompt (notes) */
 #define MAX_SENT 16
-
-static struct template_set templates;   /* loaded once for the whole suite */
 
 struct sent_msg {
 	char *text;              /* msg_render_plain() of the body */
@@ -52,16 +40,10 @@ struct sent_msg {
 	long prompt_index;
 };
 
-struct fixture {
-	char dir[64];
-	char db[128];
-	struct store *store;
-	struct config cfg;
-	struct workshop w;
-	struct sent_msg sent[MAX_SENT];
-	size_t n_sent;
-	size_t n_updates;       /* question posts the last event asked to rewrite */
-};
+#define WF_SENT_T struct sent_msg
+#define WF_SENT_TEXT(s) ((s).text)
+#define WF_FIXTURE_EXTRA size_t n_updates; /* question posts the last event asked to rewrite */
+#include "tests/unit/workshop_fixture.h"
 
 /* ---- suite and case setup ------------------------------------------------------------ */
 
@@ -69,84 +51,26 @@ static int suite_setup(void **state)
 {
 	char err[BOT_ERRMSG_MAX];
 
-	(void)state;
-	log_set_level(LOG_ERR);
 	if (setenv("WORKSHOPBOT_NOW", NOW_ISO, 1) != 0 || clock_init(err, sizeof err) != 0)
 		return -1;
 	if (clock_now() != NOW)
 		return -1;
-	if (template_set_load("prompts", &templates, err, sizeof err) != 0) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int suite_teardown(void **state)
-{
-	(void)state;
-	template_set_free(&templates);
-	return 0;
-}
-
-static void clear_sent(struct fixture *f)
-{
-	for (size_t i = 0; i < f->n_sent; i++)
-		free(f->sent[i].text);
-	memset(f->sent, 0, sizeof f->sent);
-	f->n_sent = 0;
+	return wf_suite_setup(state);
 }
 
 /* Loads the config; with admins not NULL, from a file that lists them. */
 static void load_config(struct fixture *f, const char *admins)
 {
-	char err[BOT_ERRMSG_MAX], path[160], text[256];
+	char text[256];
 
-	config_free(&f->cfg);
-	memset(&f->cfg, 0, sizeof f->cfg);
-	if (!admins) {
-		if (config_load(NULL, &f->cfg, err, sizeof err) != 0)
-			fail_msg("config_load: %s", err);
-	} else {
-		path_join(path, sizeof path, f->dir, "test.conf");
+	if (admins)
 		snprintf(text, sizeof text, "[workshopbot]\nadmins = %s\n", admins);
-		file_write(path, text, strlen(text));
-		if (config_load(path, &f->cfg, err, sizeof err) != 0)
-			fail_msg("config_load: %s", err);
-	}
-	f->w.cfg = &f->cfg;
+	wf_load_config(f, admins ? text : NULL);
 }
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	char err[BOT_ERRMSG_MAX];
-
-	if (!f)
-		return -1;
-	*state = f;
-	tmpdir_make(f->dir, sizeof f->dir, "test_session");
-	path_join(f->db, sizeof f->db, f->dir, "bot.db");
-	if (store_open(f->db, STORE_WRITER, &f->store, err, sizeof err) != 0) {
-		print_error("%s\n", err);
-		return -1;
-	}
-	f->w.store = f->store;
-	f->w.templates = &templates;
-	load_config(f, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	clear_sent(f);
-	store_close(f->store);
-	config_free(&f->cfg);
-	tmpdir_remove(f->dir);
-	free(f);
-	return 0;
+	return wf_setup(state, "test_session", NULL);
 }
 
 /* ---- events and the outbox ----------------------------------------------------------- */
@@ -207,45 +131,6 @@ static size_t drain_outbox(struct fixture *f)
 	f->n_updates = d.n_updates;
 	return f->n_sent;
 }
-
-/* Dispatches one message event from user in channel; returns the number of messages it
- * queued (now in f->sent[]). */
-static size_t say_in(struct fixture *f, const char *channel, const char *user, const char *text)
-{
-	struct event ev = {
-		.kind = EVENT_MESSAGE,
-		.transport = "test",
-		.channel = channel,
-		.thread = NULL,
-		.user = user,
-		.user_name = user,
-		.text = text,
-		.ref = "ref-1",
-		.addressed = false,
-		.answers_open = true,
-	};
-	int rc = workshop_dispatch(&f->w, &ev);
-
-	if (rc != 0)
-		fail_msg("workshop_dispatch(%s: %s) = %s", user, text, bot_strerror(rc));
-	return drain_outbox(f);
-}
-
-static size_t say(struct fixture *f, const char *user, const char *text)
-{
-	return say_in(f, "C1", user, text);
-}
-
-/* Says text as user and checks that it queued exactly one reply containing want. */
-#define REPLY(fx, user_, text_, want_)                                               \
-	do {                                                                         \
-		size_t n_sent_ = say((fx), (user_), (text_));                        \
-		if (n_sent_ != 1)                                                    \
-			fail_msg("'%s> %s' queued %zu messages, want 1%s%s", (user_), \
-				 (text_), n_sent_, n_sent_ ? ":\n" : "",             \
-				 n_sent_ ? (fx)->sent[0].text : "");                  \
-		assert_contains((fx)->sent[0].text, (want_));                        \
-	} while (0)
 
 /* The open session of channel C1; fails the test when there is none. */
 static struct session_rec open_session(struct fixture *f)
