@@ -24,6 +24,7 @@
 #include "tests/fakes/lib/fake_codec.h"
 #include "tests/fakes/lib/fake_http.h"
 #include "tests/fakes/lib/fake_log.h"
+#include "tests/fakes/lib/fake_main.h"
 
 #define API_PREFIX        "/_matrix/client/v3/"
 #define MAX_SEGS          8
@@ -123,10 +124,8 @@ struct delayed {
 };
 
 struct opts {
-	int port;
-	const char *port_file, *log_path, *user, *password, *token, *device;
-	long max_seconds;
-	bool verbose;
+	struct fake_main_opts m;
+	const char *user, *password, *token, *device;
 };
 
 struct app {
@@ -137,9 +136,8 @@ struct app {
 	struct fake_http_server *http;
 	struct fake_log *log;
 	int port;
-	uv_timer_t max_timer, wake_timer;
-	uv_signal_t sigterm, sigint;
-	bool stopping;
+	struct fake_main m;
+	uv_timer_t wake_timer;
 	uint64_t rng;
 	int64_t last_ts;
 	struct ev *evs;
@@ -1325,7 +1323,7 @@ static uint64_t deliver(struct app *app, struct fake_http_req *req, json_t *logf
 	a->body = NULL;
 	if (a->drop) {
 		fake_http_req_drop(req, a->reset);
-	} else if (a->delay_ms > 0 && !app->stopping) {
+	} else if (a->delay_ms > 0 && !app->m.stopping) {
 		struct delayed *d = calloc(1, sizeof *d);
 
 		if (!d || !(d->body = malloc(len + 1))) {
@@ -1500,7 +1498,7 @@ static void on_wake(uv_timer_t *t)
 
 static void schedule_wake(struct app *app)
 {
-	if (app->held && !app->stopping && !app->paused &&
+	if (app->held && !app->m.stopping && !app->paused &&
 	    !uv_is_active((uv_handle_t *)&app->wake_timer))
 		uv_timer_start(&app->wake_timer, on_wake, 0, 0);
 }
@@ -3611,7 +3609,7 @@ static void on_request(void *ud, struct fake_http_req *req)
 	struct app *app = ud;
 	const char *path = fake_http_req_path(req);
 
-	if (app->stopping) {
+	if (app->m.stopping) {
 		fake_http_respond_json(req, 503, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"shutting down\"}");
 	} else if (strncmp(path, "/_control/", 10) == 0) {
 		handle_control(app, req, path + 10);
@@ -3627,18 +3625,13 @@ static void on_request(void *ud, struct fake_http_req *req)
 
 /* ---- start and stop ---- */
 
-static void shutdown_app(struct app *app, const char *why)
+static void on_stop(struct fake_main *m, const char *why)
 {
+	struct app *app = m->data;
 	struct delayed *d;
 
-	if (app->stopping)
-		return;
-	app->stopping = true;
-	fprintf(stderr, "fake_matrix: %s; exiting\n", why);
-	uv_close((uv_handle_t *)&app->max_timer, NULL);
+	(void)why;
 	uv_close((uv_handle_t *)&app->wake_timer, NULL);
-	uv_close((uv_handle_t *)&app->sigterm, NULL);
-	uv_close((uv_handle_t *)&app->sigint, NULL);
 	while ((d = app->delayed) != NULL)
 		delayed_finish(d); /* the request is freed by fake_http_server_free */
 	while (app->held) {
@@ -3648,35 +3641,22 @@ static void shutdown_app(struct app *app, const char *why)
 			fake_http_req_on_gone(hs->req, NULL, NULL);
 		held_finish(hs);
 	}
-	fake_http_server_stop(app->http);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_start(struct fake_main *m)
 {
-	shutdown_app(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
-}
+	struct app *app = m->data;
 
-static void on_max_timer(uv_timer_t *t)
-{
-	shutdown_app(t->data, "--max-seconds reached");
-}
-
-static int write_port_file(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -1;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+	app->loop = m->loop;
+	app->http = m->http;
+	app->log = m->log;
+	app->port = m->port;
+	uv_timer_init(m->loop, &app->wake_timer);
+	app->wake_timer.data = app;
+	log_event(app, "start",
+		  json_pack("{s:i, s:s, s:s}", "port", m->port, "user_id", app->o.user,
+			    "device_id", app->o.device));
+	fprintf(stderr, "fake_matrix: listening on 127.0.0.1:%d as %s\n", m->port, app->o.user);
 }
 
 static void usage(FILE *f)
@@ -3700,16 +3680,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int i;
 
 	*o = (struct opts){.user = "@bot:fake.local", .password = "secret",
-			   .token = "syt_test_token", .device = "FAKEDEVICE", .max_seconds = 300};
+			   .token = "syt_test_token", .device = "FAKEDEVICE"};
+	fake_main_opts_init(&o->m);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		long n;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			exit(0);
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-			o->verbose = true;
+			o->m.verbose = true;
 			continue;
 		}
 		if (!v) {
@@ -3717,14 +3697,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		i++;
-		if (strcmp(a, "--port") == 0 && parse_long(v, 0, 65535, &n) == 0) {
-			o->port = (int)n;
-		} else if (strcmp(a, "--port-file") == 0) {
-			o->port_file = v;
-		} else if (strcmp(a, "--log") == 0) {
-			o->log_path = v;
-		} else if (strcmp(a, "--max-seconds") == 0 && parse_long(v, 1, 86400, &n) == 0) {
-			o->max_seconds = n;
+		if (fake_main_opt(&o->m, a, v, parse_long)) {
+			continue;
 		} else if (strcmp(a, "--user") == 0 && user_id_ok(v)) {
 			o->user = v;
 		} else if (strcmp(a, "--password") == 0 && *v) {
@@ -3739,20 +3713,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	return 0;
-}
-
-static uint64_t seed(void)
-{
-	uint64_t s = 0;
-	FILE *f = fopen("/dev/urandom", "rb");
-
-	if (f) {
-		if (fread(&s, sizeof s, 1, f) != 1)
-			s = 0;
-		fclose(f);
-	}
-	s ^= (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
-	return s ? s : 0x1234567;
 }
 
 static void free_all(struct app *app)
@@ -3784,10 +3744,8 @@ static void free_all(struct app *app)
 int main(int argc, char **argv)
 {
 	static struct app app;
-	uv_loop_t loop;
-	struct sigaction sa;
 	const char *colon;
-	int rc = 1, port;
+	int rc = 1;
 
 	if (parse_opts(argc, argv, &app.o)) {
 		usage(stderr);
@@ -3797,10 +3755,7 @@ int main(int argc, char **argv)
 	snprintf(app.localpart, sizeof app.localpart, "%.*s", (int)(colon - app.o.user - 1),
 		 app.o.user + 1);
 	snprintf(app.server, sizeof app.server, "%s", colon + 1);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	app.rng = seed();
+	app.rng = fake_main_seed();
 	app.ev_index = json_object();
 	app.devices = json_object();
 	app.tokens = json_object();
@@ -3816,66 +3771,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake_matrix: out of memory\n");
 		goto out_json;
 	}
-	app.log = fake_log_new(app.o.log_path, 0);
-	if (!app.log)
-		goto out_json;
-	if (app.o.verbose)
-		fake_log_echo(app.log, stderr);
-	if (uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "fake_matrix: uv_loop_init failed\n");
-		goto out_log;
-	}
-	app.loop = &loop;
-	app.http = fake_http_server_new(&loop, on_request, &app);
-	if (!app.http) {
-		fprintf(stderr, "fake_matrix: out of memory\n");
-		goto out_loop;
-	}
-	port = fake_http_server_listen(app.http, app.o.port);
-	if (port < 0) {
-		fprintf(stderr, "fake_matrix: cannot listen on 127.0.0.1:%d: %s\n", app.o.port,
-			uv_strerror(port));
-		fake_http_server_stop(app.http);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		fake_http_server_free(app.http);
-		goto out_loop;
-	}
-	app.port = port;
-	rc = 0;
-	uv_timer_init(&loop, &app.max_timer);
-	app.max_timer.data = &app;
-	uv_timer_init(&loop, &app.wake_timer);
-	app.wake_timer.data = &app;
-	uv_signal_init(&loop, &app.sigterm);
-	app.sigterm.data = &app;
-	uv_signal_init(&loop, &app.sigint);
-	app.sigint.data = &app;
-	if (uv_signal_start(&app.sigterm, on_signal, SIGTERM) < 0 ||
-	    uv_signal_start(&app.sigint, on_signal, SIGINT) < 0) {
-		fprintf(stderr, "fake_matrix: cannot watch SIGTERM/SIGINT\n");
-		rc = 1;
-	}
-	uv_timer_start(&app.max_timer, on_max_timer, (uint64_t)app.o.max_seconds * 1000, 0);
-	log_event(&app, "start",
-		  json_pack("{s:i, s:s, s:s}", "port", port, "user_id", app.o.user, "device_id",
-			    app.o.device));
-	fprintf(stderr, "fake_matrix: listening on 127.0.0.1:%d as %s\n", port, app.o.user);
-	if (rc != 0)
-		shutdown_app(&app, "cannot start");
-	if (rc == 0 && app.o.port_file && write_port_file(app.o.port_file, port) != 0) {
-		fprintf(stderr, "fake_matrix: cannot write %s\n", app.o.port_file);
-		rc = 1;
-		shutdown_app(&app, "no port file");
-	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	fake_http_server_free(app.http);
-out_loop:
-	if (uv_loop_close(&loop) != 0) {
-		fprintf(stderr, "fake_matrix: handles left open at exit\n");
-		rc = 1;
-	}
-out_log:
-	fake_log_free(app.log);
+	app.m = (struct fake_main){.name = "fake_matrix", .o = &app.o.m, .on_request = on_request,
+				   .on_start = on_start, .on_stop = on_stop, .data = &app};
+	rc = fake_main_run(&app.m);
 out_json:
 	free_all(&app);
 	return rc;

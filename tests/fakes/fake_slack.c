@@ -19,6 +19,7 @@
 #include "tests/fakes/lib/fake_codec.h"
 #include "tests/fakes/lib/fake_http.h"
 #include "tests/fakes/lib/fake_log.h"
+#include "tests/fakes/lib/fake_main.h"
 #include "tests/fakes/lib/fake_ws.h"
 
 #define MAX_RULES        64
@@ -78,11 +79,11 @@ struct delayed {
 };
 
 struct opts {
-	int port;
-	const char *port_file, *log_path, *bot_token, *app_token;
-	long max_seconds, ping_interval;
+	struct fake_main_opts m;
+	const char *bot_token, *app_token;
+	long ping_interval;
 	size_t max_message;
-	bool any_ticket, verbose;
+	bool any_ticket;
 };
 
 struct app {
@@ -91,9 +92,8 @@ struct app {
 	struct fake_http_server *http;
 	struct fake_log *log;
 	int port;
-	uv_timer_t ping_timer, max_timer;
-	uv_signal_t sigterm, sigint;
-	bool stopping;
+	struct fake_main m;
+	uv_timer_t ping_timer;
 	bool pings_on, echo;
 	long ping_interval_ms;
 	struct sconn *head, *tail;
@@ -470,7 +470,7 @@ static void on_ws_gone(void *ud, struct fake_ws_conn *c)
 	app->n_open--;
 	log_event(app, "ws_disconnect",
 		  json_pack("{s:I, s:s, s:i}", "conn", (json_int_t)sc->id, "how",
-			    sc->end ? sc->end : (app->stopping ? "shutdown" : "eof"), "open",
+			    sc->end ? sc->end : (app->m.stopping ? "shutdown" : "eof"), "open",
 			    (int)app->n_open));
 	free(sc);
 }
@@ -1926,7 +1926,7 @@ static void on_request(void *ud, struct fake_http_req *req)
 	struct app *app = ud;
 	const char *path = fake_http_req_path(req);
 
-	if (app->stopping) {
+	if (app->m.stopping) {
 		reply_error(req, 503, "shutting_down", NULL);
 	} else if (strncmp(path, "/api/", 5) == 0) {
 		handle_api(app, req, path + 5);
@@ -1941,51 +1941,36 @@ static void on_request(void *ud, struct fake_http_req *req)
 
 /* ---- start and stop ---- */
 
-static void shutdown_app(struct app *app, const char *why)
+static void on_stop(struct fake_main *m, const char *why)
 {
+	struct app *app = m->data;
 	struct delayed *d;
 
-	if (app->stopping)
-		return;
-	app->stopping = true;
-	fprintf(stderr, "fake_slack: %s; exiting\n", why);
+	(void)why;
 	uv_close((uv_handle_t *)&app->ping_timer, NULL);
-	uv_close((uv_handle_t *)&app->max_timer, NULL);
-	uv_close((uv_handle_t *)&app->sigterm, NULL);
-	uv_close((uv_handle_t *)&app->sigint, NULL);
 	while ((d = app->delayed) != NULL) {
 		uv_timer_stop(&d->timer);
 		delayed_finish(d); /* a held request is freed by fake_http_server_free */
 	}
-	fake_http_server_stop(app->http);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_start(struct fake_main *m)
 {
-	shutdown_app(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
-}
+	struct app *app = m->data;
 
-static void on_max_timer(uv_timer_t *t)
-{
-	shutdown_app(t->data, "--max-seconds reached");
-}
-
-static int write_port_file(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -1;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+	app->loop = m->loop;
+	app->http = m->http;
+	app->log = m->log;
+	app->port = m->port;
+	uv_timer_init(m->loop, &app->ping_timer);
+	app->ping_timer.data = app;
+	app->ping_interval_ms = app->o.ping_interval * 1000;
+	app->pings_on = app->ping_interval_ms > 0;
+	if (app->pings_on)
+		uv_timer_start(&app->ping_timer, on_ping_timer, (uint64_t)app->ping_interval_ms,
+			       (uint64_t)app->ping_interval_ms);
+	log_event(app, "start", json_pack("{s:i}", "port", m->port));
+	fprintf(stderr, "fake_slack: listening on 127.0.0.1:%d\n", m->port);
 }
 
 static void usage(FILE *f)
@@ -2010,8 +1995,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int i;
 
-	*o = (struct opts){.port = 0, .bot_token = "xoxb-test-bot", .app_token = "xapp-test-app",
-			   .max_seconds = 300, .ping_interval = 5};
+	*o = (struct opts){.bot_token = "xoxb-test-bot", .app_token = "xapp-test-app",
+			   .ping_interval = 5};
+	fake_main_opts_init(&o->m);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n;
@@ -2028,7 +2014,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->any_ticket = true;
 			continue;
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-			o->verbose = true;
+			o->m.verbose = true;
 			continue;
 		}
 		if (!v) {
@@ -2036,14 +2022,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		i++;
-		if (strcmp(a, "--port") == 0 && parse_long(v, 0, 65535, &n) == 0) {
-			o->port = (int)n;
-		} else if (strcmp(a, "--port-file") == 0) {
-			o->port_file = v;
-		} else if (strcmp(a, "--log") == 0) {
-			o->log_path = v;
-		} else if (strcmp(a, "--max-seconds") == 0 && parse_long(v, 1, 86400, &n) == 0) {
-			o->max_seconds = n;
+		if (fake_main_opt(&o->m, a, v, parse_long)) {
+			continue;
 		} else if (strcmp(a, "--ping-interval") == 0 && parse_long(v, 0, 3600, &n) == 0) {
 			o->ping_interval = n;
 		} else if (strcmp(a, "--max-message") == 0 &&
@@ -2061,35 +2041,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static uint64_t seed(void)
-{
-	uint64_t s = 0;
-	FILE *f = fopen("/dev/urandom", "rb");
-
-	if (f) {
-		if (fread(&s, sizeof s, 1, f) != 1)
-			s = 0;
-		fclose(f);
-	}
-	s ^= (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
-	return s ? s : 0x1234567;
-}
-
 int main(int argc, char **argv)
 {
 	static struct app app;
-	uv_loop_t loop;
-	struct sigaction sa;
-	int rc = 1, port;
+	int rc = 1;
 
 	if (parse_opts(argc, argv, &app.o)) {
 		usage(stderr);
 		return 2;
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	app.rng = seed();
+	app.rng = fake_main_seed();
 	app.messages = json_array();
 	app.acks = json_array();
 	app.envelopes = json_array();
@@ -2102,69 +2063,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake_slack: out of memory\n");
 		goto out_json;
 	}
-	app.log = fake_log_new(app.o.log_path, 0);
-	if (!app.log)
-		goto out_json;
-	if (app.o.verbose)
-		fake_log_echo(app.log, stderr);
-	if (uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "fake_slack: uv_loop_init failed\n");
-		goto out_log;
-	}
-	app.loop = &loop;
-	app.http = fake_http_server_new(&loop, on_request, &app);
-	if (!app.http) {
-		fprintf(stderr, "fake_slack: out of memory\n");
-		goto out_loop;
-	}
-	port = fake_http_server_listen(app.http, app.o.port);
-	if (port < 0) {
-		fprintf(stderr, "fake_slack: cannot listen on 127.0.0.1:%d: %s\n", app.o.port,
-			uv_strerror(port));
-		fake_http_server_stop(app.http);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		fake_http_server_free(app.http);
-		goto out_loop;
-	}
-	app.port = port;
-	rc = 0;
-	uv_timer_init(&loop, &app.ping_timer);
-	app.ping_timer.data = &app;
-	uv_timer_init(&loop, &app.max_timer);
-	app.max_timer.data = &app;
-	uv_signal_init(&loop, &app.sigterm);
-	app.sigterm.data = &app;
-	uv_signal_init(&loop, &app.sigint);
-	app.sigint.data = &app;
-	if (uv_signal_start(&app.sigterm, on_signal, SIGTERM) < 0 ||
-	    uv_signal_start(&app.sigint, on_signal, SIGINT) < 0) {
-		fprintf(stderr, "fake_slack: cannot watch SIGTERM/SIGINT\n");
-		rc = 1;
-	}
-	uv_timer_start(&app.max_timer, on_max_timer, (uint64_t)app.o.max_seconds * 1000, 0);
-	app.ping_interval_ms = app.o.ping_interval * 1000;
-	app.pings_on = app.ping_interval_ms > 0;
-	if (app.pings_on)
-		uv_timer_start(&app.ping_timer, on_ping_timer, (uint64_t)app.ping_interval_ms,
-			       (uint64_t)app.ping_interval_ms);
-	log_event(&app, "start", json_pack("{s:i}", "port", port));
-	fprintf(stderr, "fake_slack: listening on 127.0.0.1:%d\n", port);
-	if (rc != 0)
-		shutdown_app(&app, "cannot start");
-	if (rc == 0 && app.o.port_file && write_port_file(app.o.port_file, port) != 0) {
-		fprintf(stderr, "fake_slack: cannot write %s\n", app.o.port_file);
-		rc = 1;
-		shutdown_app(&app, "no port file");
-	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	fake_http_server_free(app.http);
-out_loop:
-	if (uv_loop_close(&loop) != 0) {
-		fprintf(stderr, "fake_slack: handles left open at exit\n");
-		rc = 1;
-	}
-out_log:
-	fake_log_free(app.log);
+	app.m = (struct fake_main){.name = "fake_slack", .o = &app.o.m, .on_request = on_request,
+				   .on_start = on_start, .on_stop = on_stop, .data = &app};
+	rc = fake_main_run(&app.m);
 out_json:
 	json_decref(app.messages);
 	json_decref(app.acks);

@@ -24,30 +24,10 @@ for tool in curl jq timeout; do
 done
 [ -x "$FAKE" ] || { echo "selftest_matrix: $FAKE is missing; make build/tests/fake_matrix" >&2; exit 1; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/fake-matrix-selftest.XXXXXX") || exit 1
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+SELFTEST_NAME=fake-matrix-selftest
+NOT_OK_WIDTH=800
+. "$here/selftest_lib.sh"
 
-export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
-export UBSAN_OPTIONS="print_stacktrace=1:${UBSAN_OPTIONS:-}"
-
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); printf 'ok - %s\n' "$1"; }
-not_ok() {
-	local name=$1 line
-	shift
-	FAILED=$((FAILED + 1))
-	printf 'not ok - %s\n' "$name"
-	for line in "$@"; do printf '%s\n' "${line:0:800}" | sed 's/^/#     /'; done
-}
-check_eq() { if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi; }
 # jcheck NAME JSON [jq options...] JQ-EXPRESSION: passes when the expression is true for
 # JSON (which must not be empty).
 jcheck() {
@@ -61,34 +41,12 @@ jcheck() {
 		not_ok "$name" "jq: $expr" "json: $json"
 	fi
 }
-# wait_until SECONDS SHELL-CONDITION: polls every 50 ms.
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	while [ "$tries" -gt 0 ]; do
-		eval "$@" && return 0
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-	return 1
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 enc() { jq -rn --arg v "$1" '$v | @uri'; }
 
 # ---- start ----
 
-"$FAKE" --port-file "$T/port" --log "$T/log.jsonl" --max-seconds 180 2>"$T/fake.err" &
-FAKE_PID=$!
-PIDS+=("$FAKE_PID")
-if wait_until 10 '[ -s "$T/port" ]'; then
-	ok "port file written"
-else
-	not_ok "port file written" "$(cat "$T/fake.err")"
-	echo "$PASSED passed, $FAILED failed"
-	exit 1
-fi
-PORT=$(cat "$T/port")
-B=http://127.0.0.1:$PORT
+start_fake --log "$T/log.jsonl" --max-seconds 180
 CS=$B/_matrix/client/v3
 TOK=syt_test_token
 BOT=@bot:fake.local
@@ -629,12 +587,6 @@ else
 	not_ok "--max-seconds 1: exits by itself"
 fi
 check_eq "bad option: usage, exit 2" 2 "$("$FAKE" --user nope 2>/dev/null; echo $?)"
-if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error|handles left open' "$T"/*.err >"$T/san.list"; then
-	not_ok "no sanitizer report or leaked handle in the fake's stderr" \
-		"$(for f in $(cat "$T/san.list"); do echo "== $f"; grep -E -A12 'Sanitizer|runtime error|handles' "$f" | head -n 30; done)"
-else
-	ok "no sanitizer report or leaked handle in the fake's stderr"
-fi
+check_no_sanitizer "no sanitizer report or leaked handle in the fake's stderr" 12 30
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+selftest_finish

@@ -42,27 +42,11 @@ PASSWORD=secret
 FAKE_TOKEN=syt_test_token        # the fake's pre-issued token (--token)
 DAEMON_TIMEOUT=${DAEMON_TIMEOUT:-60}
 
-# The fake listens on 127.0.0.1 only; a proxy from the environment must not get in between.
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 # Only Matrix: a Slack token in the caller's environment must not start Slack too.
 unset SLACK_APP_TOKEN SLACK_BOT_TOKEN SLACK_API_URL MATRIX_ACCESS_TOKEN MATRIX_PASSWORD \
 	MATRIX_USER MATRIX_HOMESERVER
 
-FAKE_PID=
-DPID=
-DWRAP=
-DTIMEOUT=
-DERR=
-DOUT=
-DRCFILE=
-DRC=
-DAEMON_N=0
 FAKE_N=0
-DAEMON_OPTS=()
-FAKE_PIDS=()
-DAEMON_GROUPS=()     # the pids of the timeout(1) processes (each leads its own group)
-DAEMON_WRAPS=()
 
 matrix_cleanup() {
 	local p f
@@ -82,40 +66,8 @@ trap matrix_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for tool in curl jq sqlite3; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "not ok - $TEST_NAME: $tool is missing"; exit 1; }
-done
-if [ ! -x "$FAKE_BIN" ]; then
-	echo "not ok - $TEST_NAME: $FAKE_BIN is missing; make $FAKE_BIN (or set FAKES_DIR)"
-	exit 1
-fi
-
-now_ms() { date +%s%3N; }
-
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
-wait_until() {
-	local limit=$1 deadline
-	shift
-	deadline=$(($(now_ms) + limit * 1000))
-	until "$@"; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-	return 0
-}
-
-not() { ! "$@"; }
-count_is() {
-	local want=$1
-	shift
-	[ "$("$@")" = "$want" ]
-}
-count_ge() {
-	local want=$1 got
-	shift
-	got=$("$@")
-	[ -n "$got" ] && [ "$got" -ge "$want" ]
-}
+# wait_until, count_is/count_ge, fake_spawn, daemon_spawn, wait_ready, daemon_wait/stop/kill9
+. "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 
 enc() { jq -rn --arg v "$1" '$v | @uri'; }
 
@@ -124,20 +76,9 @@ enc() { jq -rn --arg v "$1" '$v | @uri'; }
 # fake_start [ARGS...]: the fake on a free port; sets PORT, C, CS, FAKE_PID.
 fake_start() {
 	FAKE_N=$((FAKE_N + 1))
-	local pf=$T/port-$FAKE_N
-	rm -f "$pf"
-	"$FAKE_BIN" --port 0 --port-file "$pf" --log "$T/fake-$FAKE_N.jsonl" --max-seconds 150 \
-		--user "$BOT" --password "$PASSWORD" --token "$FAKE_TOKEN" "$@" \
-		2>"$T/fake-$FAKE_N.err" &
-	FAKE_PID=$!
-	FAKE_PIDS+=("$FAKE_PID")
-	if ! wait_until 10 test -s "$pf"; then
-		echo "not ok - $TEST_NAME: the fake homeserver did not start"
-		sed 's/^/#     /' "$T/fake-$FAKE_N.err"
-		exit 1
-	fi
-	PORT=$(cat "$pf")
-	C=http://127.0.0.1:$PORT/_control
+	fake_spawn "$T/port-$FAKE_N" "$T/fake-$FAKE_N.err" homeserver \
+		--log "$T/fake-$FAKE_N.jsonl" --max-seconds 150 \
+		--user "$BOT" --password "$PASSWORD" --token "$FAKE_TOKEN" "$@"
 	CS=http://127.0.0.1:$PORT/_matrix/client/v3
 }
 
@@ -311,71 +252,17 @@ question_event() {
 
 # ---- the daemon ----
 
-# child_of PID: the (first) child process of PID.
-child_of() {
-	local c
-	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
-	[ -n "$c" ] || c=$(pgrep -P "$1" 2>/dev/null | head -n 1)
-	printf '%s' "$c"
-}
-
-_collect_daemon_output() {
-	[ -n "$DERR" ] || return 0
-	cat "$DERR" >>"$T/all.err" 2>/dev/null
-	cat "$DOUT" >>"$T/all.out" 2>/dev/null
-}
-
 # daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
 # background, bounded by timeout(1) ($DAEMON_TIMEOUT s); DPID is the daemon's own pid. The
 # array DAEMON_OPTS adds options before --db (e.g. --config FILE).
 daemon_start() {
-	local db=$1 i
+	local db=$1
 	shift
-	DAEMON_N=$((DAEMON_N + 1))
-	DERR=$T/daemon-$DAEMON_N.err
-	DOUT=$T/daemon-$DAEMON_N.out
-	DRCFILE=$T/daemon-$DAEMON_N.rc
-	DRC=
-	# A subshell that exits normally (so the shell reports no "Killed" job), running
-	# timeout(1), which puts itself in its own process group, running the daemon.
-	{
-		env MATRIX_HOMESERVER="http://127.0.0.1:$PORT" MATRIX_USER="$BOT" \
-			MATRIX_PASSWORD="$PASSWORD" "$@" \
-			timeout -k 5 "$DAEMON_TIMEOUT" "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} \
-			--db "$db" run >"$DOUT" 2>"$DERR" </dev/null
-		echo $? >"$DRCFILE"
-	} 2>/dev/null &
-	DWRAP=$!
-	DAEMON_WRAPS+=("$DWRAP")
-	DTIMEOUT=
-	DPID=
-	for ((i = 0; i < 400; i++)); do
-		if [ -z "$DTIMEOUT" ]; then
-			DTIMEOUT=$(child_of "$DWRAP")
-			[ -n "$DTIMEOUT" ] && DAEMON_GROUPS+=("$DTIMEOUT")
-		fi
-		[ -n "$DTIMEOUT" ] && DPID=$(child_of "$DTIMEOUT")
-		[ -n "$DPID" ] && break
-		kill -0 "$DWRAP" 2>/dev/null || break
-		sleep 0.01
-	done
-	if [ -z "$DPID" ]; then
-		echo "# could not find the daemon's pid" >&2
-		DPID=$DWRAP
-	fi
+	daemon_spawn "$DAEMON_TIMEOUT" "$db" MATRIX_HOMESERVER="http://127.0.0.1:$PORT" \
+		MATRIX_USER="$BOT" MATRIX_PASSWORD="$PASSWORD" "$@"
 }
 
 n_ready() { grep -c 'matrix: ready' "$DERR" 2>/dev/null || true; }
-
-# wait_ready [N] [SECONDS]: the daemon logged "matrix: ready" at least N times (default 1).
-wait_ready() {
-	if wait_until "${2:-15}" count_ge "${1:-1}" n_ready; then
-		return 0
-	fi
-	echo "# the daemon did not get ready; its log:" >&2
-	sed 's/^/#     /' "$DERR" | tail -n 20 >&2
-	return 1
-}
 
 daemon_start_ready() {
 	daemon_start "$@"
@@ -383,40 +270,6 @@ daemon_start_ready() {
 		not_ok "the daemon connected (matrix: ready)"
 		finish
 	fi
-}
-
-running() { kill -0 "$DPID" 2>/dev/null; }
-not_running() { ! kill -0 "$DPID" 2>/dev/null; }
-
-_kill_daemon_group() {
-	[ -n "$DTIMEOUT" ] && kill -KILL -- "-$DTIMEOUT" 2>/dev/null
-	kill -KILL "$DPID" 2>/dev/null
-}
-
-# daemon_wait [SECONDS]: waits for the daemon to exit by itself; DRC is its status (124
-# if it did not exit in time: it is then killed).
-daemon_wait() {
-	[ -n "$DWRAP" ] || return 0
-	if ! wait_until "${1:-10}" not_running; then
-		_kill_daemon_group
-		wait "$DWRAP" 2>/dev/null
-		DRC=124
-	else
-		wait "$DWRAP" 2>/dev/null
-		DRC=$(cat "$DRCFILE" 2>/dev/null)
-	fi
-	DWRAP=
-	_collect_daemon_output
-}
-
-daemon_stop() {
-	kill -TERM "$DPID" 2>/dev/null
-	daemon_wait 10
-}
-
-daemon_kill9() {
-	kill -KILL "$DPID" 2>/dev/null
-	daemon_wait 10
 }
 
 # ---- a second instance (fake + daemon) in the same test ----

@@ -38,20 +38,6 @@ APP_TOKEN=xapp-test-app
 BOT_TOKEN=xoxb-test-bot
 CHANNEL=C111
 
-# The fake listens on 127.0.0.1 only; a proxy from the environment must not get in between.
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
-
-FAKE_PID=
-DPID=
-DWRAP=
-DRC=
-DAEMON_N=0
-DAEMON_OPTS=()
-DERR=
-DOUT=
-DTIMEOUT=
-DRCFILE=
 SEQ_TS=0
 
 slack_cleanup() {
@@ -70,46 +56,14 @@ trap slack_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for tool in curl jq sqlite3; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "not ok - $TEST_NAME: $tool is missing"; exit 1; }
-done
-if [ ! -x "$FAKE_BIN" ]; then
-	echo "not ok - $TEST_NAME: $FAKE_BIN is missing; make $FAKE_BIN (or set FAKES_DIR)"
-	exit 1
-fi
-
-# now_ms: wall-clock milliseconds.
-now_ms() {
-	date +%s%3N
-}
-
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
-wait_until() {
-	local limit=$1 deadline
-	shift
-	deadline=$(($(now_ms) + limit * 1000))
-	until "$@"; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-	return 0
-}
+# wait_until, count_is/count_ge, fake_spawn, daemon_spawn, wait_ready, daemon_wait/stop/kill9
+. "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 
 # ---- the fake ----
 
 # fake_start [ARGS...]: the fake on a free port; sets PORT, C, API.
 fake_start() {
-	rm -f "$T/port"
-	"$FAKE_BIN" --port 0 --port-file "$T/port" --log "$T/fake.jsonl" --max-seconds 120 \
-		"$@" 2>"$T/fake.err" &
-	FAKE_PID=$!
-	if ! wait_until 10 test -s "$T/port"; then
-		echo "not ok - $TEST_NAME: the fake Slack did not start"
-		sed 's/^/#     /' "$T/fake.err"
-		exit 1
-	fi
-	PORT=$(cat "$T/port")
-	C=http://127.0.0.1:$PORT/_control
+	fake_spawn "$T/port" "$T/fake.err" Slack --log "$T/fake.jsonl" --max-seconds 120 "$@"
 	API=http://127.0.0.1:$PORT/api/
 }
 
@@ -197,19 +151,6 @@ wait_acks() {
 	wait_until "${1:-10}" all_acked
 }
 
-# count_is N CMD...: CMD prints the number N.
-count_is() {
-	local want=$1
-	shift
-	[ "$("$@")" = "$want" ]
-}
-count_ge() {
-	local want=$1 got
-	shift
-	got=$("$@")
-	[ -n "$got" ] && [ "$got" -ge "$want" ]
-}
-
 n_posts() { posts | jq length; }
 n_method() { messages | jq --arg m "$1" '[.[] | select(.method == $m)] | length'; }
 
@@ -218,67 +159,18 @@ wait_posts() { wait_until "${2:-10}" count_ge "$1" n_posts; }
 
 # ---- the daemon ----
 
-_collect_daemon_output() {
-	[ -n "$DERR" ] || return 0
-	cat "$DERR" >>"$T/all.err" 2>/dev/null
-	cat "$DOUT" >>"$T/all.out" 2>/dev/null
-	DERR=
-}
-
-# child_of PID: the (first) child process of PID.
-child_of() {
-	local c
-	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
-	[ -n "$c" ] || c=$(pgrep -P "$1" 2>/dev/null | head -n 1)
-	printf '%s' "$c"
-}
-
 # daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
 # background, bounded to 60 s by timeout(1); DPID is the daemon's own pid. Extra
 # NAME=VALUE pairs override the environment (e.g. SLACK_BOT_TOKEN=xoxb-wrong); the array
 # DAEMON_OPTS adds options before --db (e.g. --config FILE).
 daemon_start() {
-	local db=$1 i
+	local db=$1
 	shift
-	DAEMON_N=$((DAEMON_N + 1))
-	DERR=$T/daemon-$DAEMON_N.err
-	DOUT=$T/daemon-$DAEMON_N.out
-	DRCFILE=$T/daemon-$DAEMON_N.rc
-	# A subshell that exits normally (so the shell reports no "Killed" job), running
-	# timeout(1), which puts itself in its own process group, running the daemon.
-	{
-		env SLACK_APP_TOKEN=$APP_TOKEN SLACK_BOT_TOKEN=$BOT_TOKEN SLACK_API_URL=$API "$@" \
-			timeout -k 5 60 "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} --db "$db" run \
-			>"$DOUT" 2>"$DERR" </dev/null
-		echo $? >"$DRCFILE"
-	} 2>/dev/null &
-	DWRAP=$!
-	DTIMEOUT=
-	DPID=
-	for ((i = 0; i < 400; i++)); do
-		[ -n "$DTIMEOUT" ] || DTIMEOUT=$(child_of "$DWRAP")
-		[ -n "$DTIMEOUT" ] && DPID=$(child_of "$DTIMEOUT")
-		[ -n "$DPID" ] && break
-		kill -0 "$DWRAP" 2>/dev/null || break
-		sleep 0.01
-	done
-	if [ -z "$DPID" ]; then
-		echo "# could not find the daemon's pid" >&2
-		DPID=$DWRAP
-	fi
+	daemon_spawn 60 "$db" SLACK_APP_TOKEN="$APP_TOKEN" SLACK_BOT_TOKEN="$BOT_TOKEN" \
+		SLACK_API_URL="$API" "$@"
 }
 
 n_ready() { grep -c 'slack: ready' "$DERR" 2>/dev/null || true; }
-
-# wait_ready [N] [SECONDS]: the daemon logged "slack: ready" at least N times (default 1).
-wait_ready() {
-	if wait_until "${2:-15}" count_ge "${1:-1}" n_ready; then
-		return 0
-	fi
-	echo "# the daemon did not get ready; its log:" >&2
-	sed 's/^/#     /' "$DERR" | tail -n 20 >&2
-	return 1
-}
 
 # daemon_start_ready DB: starts the daemon and waits for it; fails the test if it does not
 # get ready (nothing else can be checked then).
@@ -290,45 +182,6 @@ daemon_start_ready() {
 		fake_stop
 		finish
 	fi
-}
-
-running() { kill -0 "$DPID" 2>/dev/null; }
-not() { ! "$@"; }
-not_running() { ! kill -0 "$DPID" 2>/dev/null; }
-
-# _kill_daemon_group: SIGKILL to timeout(1)'s process group (the daemon and timeout).
-_kill_daemon_group() {
-	if [ -n "$DTIMEOUT" ]; then
-		kill -KILL -- "-$DTIMEOUT" 2>/dev/null
-	fi
-	kill -KILL "$DPID" 2>/dev/null
-}
-
-# daemon_wait [SECONDS]: waits for the daemon to exit by itself; DRC is its status
-# (124 if it did not exit in time: it is then killed).
-daemon_wait() {
-	if ! wait_until "${1:-10}" not_running; then
-		_kill_daemon_group
-		wait "$DWRAP" 2>/dev/null
-		DRC=124
-	else
-		wait "$DWRAP" 2>/dev/null
-		DRC=$(cat "$DRCFILE" 2>/dev/null)
-	fi
-	DWRAP=
-	_collect_daemon_output
-}
-
-# daemon_stop: SIGTERM to the daemon, then waits (at most 10 s); DRC is its status.
-daemon_stop() {
-	kill -TERM "$DPID" 2>/dev/null
-	daemon_wait 10
-}
-
-# daemon_kill9: SIGKILL to the daemon itself (no chance to clean up).
-daemon_kill9() {
-	kill -KILL "$DPID" 2>/dev/null
-	daemon_wait 10
 }
 
 # check_no_tokens: neither token appears anywhere in what the daemons wrote.

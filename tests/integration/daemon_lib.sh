@@ -1,0 +1,191 @@
+# daemon_lib.sh - sourced by slack_lib.sh and matrix_lib.sh (after they set FAKE_BIN and
+# their EXIT trap): what both need to run a fake server and the daemon against it.
+#
+#   wait_until SECONDS CMD... bounded polling: CMD every 50 ms until it succeeds
+#   count_is N CMD / count_ge N CMD   CMD prints N / at least N
+#   fake_spawn PORTFILE ERRFILE WHAT ARGS...   $FAKE_BIN on a free port (bounded wait);
+#                             sets FAKE_PID (also added to FAKE_PIDS), PORT, C
+#   daemon_spawn TIMEOUT DB [NAME=VALUE...]   `workshopbot --db DB run` in the background
+#                             under timeout(1); DPID, DWRAP, DTIMEOUT, DERR, DOUT, DRCFILE
+#   wait_ready [N] [SECONDS]  n_ready (defined by the caller) reaches N
+#   running / not_running, daemon_stop / daemon_kill9 / daemon_wait [S]   DRC is the status
+#
+# Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
+# caller's EXIT trap.
+
+# The fake listens on 127.0.0.1 only; a proxy from the environment must not get in between.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+
+FAKE_PID=
+DPID=
+DWRAP=
+DTIMEOUT=
+DERR=
+DOUT=
+DRCFILE=
+DRC=
+DAEMON_N=0
+DAEMON_OPTS=()
+FAKE_PIDS=()
+DAEMON_GROUPS=()     # the pids of the timeout(1) processes (each leads its own group)
+DAEMON_WRAPS=()
+
+for tool in curl jq sqlite3; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "not ok - $TEST_NAME: $tool is missing"; exit 1; }
+done
+if [ ! -x "$FAKE_BIN" ]; then
+	echo "not ok - $TEST_NAME: $FAKE_BIN is missing; make $FAKE_BIN (or set FAKES_DIR)"
+	exit 1
+fi
+
+# now_ms: wall-clock milliseconds.
+now_ms() { date +%s%3N; }
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
+wait_until() {
+	local limit=$1 deadline
+	shift
+	deadline=$(($(now_ms) + limit * 1000))
+	until "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+not() { ! "$@"; }
+count_is() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+count_ge() {
+	local want=$1 got
+	shift
+	got=$("$@")
+	[ -n "$got" ] && [ "$got" -ge "$want" ]
+}
+
+# ---- the fake ----
+
+# fake_spawn PORTFILE ERRFILE WHAT ARGS...: $FAKE_BIN --port 0 --port-file PORTFILE ARGS...
+# in the background, its stderr to ERRFILE; fails the test (exit) if it does not write
+# the port file within 10 s. Sets FAKE_PID, PORT and C (the control API URL).
+fake_spawn() {
+	local pf=$1 err=$2 what=$3
+	shift 3
+	rm -f "$pf"
+	"$FAKE_BIN" --port 0 --port-file "$pf" "$@" 2>"$err" &
+	FAKE_PID=$!
+	FAKE_PIDS+=("$FAKE_PID")
+	if ! wait_until 10 test -s "$pf"; then
+		echo "not ok - $TEST_NAME: the fake $what did not start"
+		sed 's/^/#     /' "$err"
+		exit 1
+	fi
+	PORT=$(cat "$pf")
+	C=http://127.0.0.1:$PORT/_control
+}
+
+# ---- the daemon ----
+
+# child_of PID: the (first) child process of PID.
+child_of() {
+	local c
+	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+	[ -n "$c" ] || c=$(pgrep -P "$1" 2>/dev/null | head -n 1)
+	printf '%s' "$c"
+}
+
+_collect_daemon_output() {
+	[ -n "$DERR" ] || return 0
+	cat "$DERR" >>"$T/all.err" 2>/dev/null
+	cat "$DOUT" >>"$T/all.out" 2>/dev/null
+}
+
+# daemon_spawn TIMEOUT DB [NAME=VALUE...]: `workshopbot --db DB run` in the background,
+# bounded to TIMEOUT s by timeout(1), with the NAME=VALUE pairs in its environment; DPID
+# is the daemon's own pid. The array DAEMON_OPTS adds options before --db.
+daemon_spawn() {
+	local limit=$1 db=$2 i
+	shift 2
+	DAEMON_N=$((DAEMON_N + 1))
+	DERR=$T/daemon-$DAEMON_N.err
+	DOUT=$T/daemon-$DAEMON_N.out
+	DRCFILE=$T/daemon-$DAEMON_N.rc
+	DRC=
+	# A subshell that exits normally (so the shell reports no "Killed" job), running
+	# timeout(1), which puts itself in its own process group, running the daemon.
+	{
+		env "$@" timeout -k 5 "$limit" "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} \
+			--db "$db" run >"$DOUT" 2>"$DERR" </dev/null
+		echo $? >"$DRCFILE"
+	} 2>/dev/null &
+	DWRAP=$!
+	DAEMON_WRAPS+=("$DWRAP")
+	DTIMEOUT=
+	DPID=
+	for ((i = 0; i < 400; i++)); do
+		if [ -z "$DTIMEOUT" ]; then
+			DTIMEOUT=$(child_of "$DWRAP")
+			[ -n "$DTIMEOUT" ] && DAEMON_GROUPS+=("$DTIMEOUT")
+		fi
+		[ -n "$DTIMEOUT" ] && DPID=$(child_of "$DTIMEOUT")
+		[ -n "$DPID" ] && break
+		kill -0 "$DWRAP" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -z "$DPID" ]; then
+		echo "# could not find the daemon's pid" >&2
+		DPID=$DWRAP
+	fi
+}
+
+# wait_ready [N] [SECONDS]: n_ready (the caller's count of "...: ready" lines in $DERR)
+# reaches N (default 1).
+wait_ready() {
+	if wait_until "${2:-15}" count_ge "${1:-1}" n_ready; then
+		return 0
+	fi
+	echo "# the daemon did not get ready; its log:" >&2
+	sed 's/^/#     /' "$DERR" | tail -n 20 >&2
+	return 1
+}
+
+running() { kill -0 "$DPID" 2>/dev/null; }
+not_running() { ! kill -0 "$DPID" 2>/dev/null; }
+
+# _kill_daemon_group: SIGKILL to timeout(1)'s process group (the daemon and timeout).
+_kill_daemon_group() {
+	[ -n "$DTIMEOUT" ] && kill -KILL -- "-$DTIMEOUT" 2>/dev/null
+	kill -KILL "$DPID" 2>/dev/null
+}
+
+# daemon_wait [SECONDS]: waits for the daemon to exit by itself; DRC is its status (124
+# if it did not exit in time: it is then killed).
+daemon_wait() {
+	[ -n "$DWRAP" ] || return 0
+	if ! wait_until "${1:-10}" not_running; then
+		_kill_daemon_group
+		wait "$DWRAP" 2>/dev/null
+		DRC=124
+	else
+		wait "$DWRAP" 2>/dev/null
+		DRC=$(cat "$DRCFILE" 2>/dev/null)
+	fi
+	DWRAP=
+	_collect_daemon_output
+}
+
+# daemon_stop: SIGTERM to the daemon, then waits (at most 10 s); DRC is its status.
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	daemon_wait 10
+}
+
+# daemon_kill9: SIGKILL to the daemon itself (no chance to clean up).
+daemon_kill9() {
+	kill -KILL "$DPID" 2>/dev/null
+	daemon_wait 10
+}
