@@ -39,7 +39,7 @@ FAKE_BIN  := $(patsubst tests/fakes/%.c,$(BUILD)/tests/%,$(wildcard tests/fakes/
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/workshopbot
 
-.PHONY: all deps run test unit integration sanitize clean
+.PHONY: all deps run run-smoke test unit integration sanitize clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -69,7 +69,17 @@ $(BUILD)/tests/fake_%: $(BUILD)/tests/fakes/fake_%.o $(FAKE_LIB)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(BIN) console --db $(DB)
+	$(BIN) --db $(DB) console
+
+# `make run` as a new user types it, with a script on stdin: it must start the console on
+# the shipped workshop and exit cleanly at the end of the input.
+run-smoke: $(BIN)
+	$(Q)rm -f $(BUILD)/run-smoke.db*
+	$(Q)printf '!ws start\nalice> We want to reach new families\n!ws status\n' | \
+		$(MAKE) --no-print-directory run DB=$(BUILD)/run-smoke.db > $(BUILD)/run-smoke.out
+	$(Q)grep -q 'Question 1 of 22' $(BUILD)/run-smoke.out
+	$(Q)grep -q 'Answered by alice' $(BUILD)/run-smoke.out
+	$(Q)echo 'make run: ok'
 
 unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
@@ -86,7 +96,7 @@ sanitize:
 # Everything: packages, gcc build with -Werror, unit + integration tests, then the
 # same again under clang with sanitizers.
 test: deps
-	$(Q)$(MAKE) --no-print-directory unit integration
+	$(Q)$(MAKE) --no-print-directory run-smoke unit integration
 	$(Q)$(MAKE) --no-print-directory sanitize
 
 clean:
