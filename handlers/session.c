@@ -293,9 +293,26 @@ static int list_member(void *ud, const char *user_id, const char *display_name)
 	return 0;
 }
 
-int cmd_status(struct ctx *c, const char *args)
+/* Appends to m the members who have (want_answered) or have not answered the open
+ * question, and counts them in *ml. Frees m on error. */
+static int list_members(struct ctx *c, struct msg *m, bool want_answered,
+			struct member_list *ml)
 {
 	struct answered an;
+	int result = find_answered(c, &an);
+
+	if (!result) {
+		*ml = (struct member_list){ c, &an, m, 0, 0, want_answered };
+		result = store_member_each(c->w->store, c->session.id, list_member, ml);
+		ml->an = NULL;
+	}
+	if (result)
+		msg_free(m);
+	return result;
+}
+
+int cmd_status(struct ctx *c, const char *args)
+{
 	struct msg m;
 	struct member_list ml;
 	const struct prompt *p;
@@ -305,9 +322,6 @@ int cmd_status(struct ctx *c, const char *args)
 	(void)args;
 	if (!require_session(c))
 		return 0;
-	result = find_answered(c, &an);
-	if (result)
-		return result;
 	p = &c->tpl->prompts[c->session.prompt_index];
 	member_name(c, c->session.id, c->session.facilitator, facilitator, sizeof facilitator);
 	msg_init(&m);
@@ -319,12 +333,9 @@ int cmd_status(struct ctx *c, const char *args)
 		 flow_count(c->tpl));
 	msg_text(&m, "%s", p->title ? p->title : p->text);
 	msg_text(&m, "\nAnswered by");
-	ml = (struct member_list){ c, &an, &m, 0, 0, true };
-	result = store_member_each(c->w->store, c->session.id, list_member, &ml);
-	if (result) {
-		msg_free(&m);
+	result = list_members(c, &m, true, &ml);
+	if (result)
 		return result;
-	}
 	msg_text(&m, "%s (%zu of %zu).", ml.listed ? "" : " nobody yet", ml.listed, ml.members);
 	result = pacing_describe(c, &m);
 	if (result) {
@@ -336,7 +347,6 @@ int cmd_status(struct ctx *c, const char *args)
 
 int cmd_who(struct ctx *c, const char *args)
 {
-	struct answered an;
 	struct msg m;
 	struct member_list ml;
 	int result;
@@ -344,17 +354,11 @@ int cmd_who(struct ctx *c, const char *args)
 	(void)args;
 	if (!require_session(c))
 		return 0;
-	result = find_answered(c, &an);
-	if (result)
-		return result;
 	msg_init(&m);
 	msg_text(&m, "Not answered question %zu yet:", flow_number(c->tpl, c->session.prompt_index));
-	ml = (struct member_list){ c, &an, &m, 0, 0, false };
-	result = store_member_each(c->w->store, c->session.id, list_member, &ml);
-	if (result) {
-		msg_free(&m);
+	result = list_members(c, &m, false, &ml);
+	if (result)
 		return result;
-	}
 	if (!ml.listed) {
 		msg_free(&m);
 		return private_text(c, "Everyone here has answered question %zu.",

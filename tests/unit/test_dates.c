@@ -17,19 +17,9 @@
 
 #include "bot/err.h"
 #include "handlers/dates.h"
+#include "tests/unit/utc_time.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-struct utc {
-	int y, mo, d, h, mi;
-};
-
-static time_t from_utc(struct utc u)
-{
-	struct tm tm = { .tm_year = u.y - 1900, .tm_mon = u.mo - 1, .tm_mday = u.d,
-			 .tm_hour = u.h, .tm_min = u.mi };
-	return timegm(&tm);
-}
 
 /* ---- dates_parse ---- */
 
