@@ -83,19 +83,34 @@ int store_schema_version(struct store *s)
 	return version;
 }
 
-int store_migrate_to(struct store *s, int version, char *err, size_t errlen)
+/* The number of rows PRAGMA foreign_key_check reports (0: every reference holds), or -1
+ * when it cannot run. */
+static int foreign_key_violations(struct store *s)
 {
-	int current = store_schema_version(s);
+	sqlite3_stmt *st = NULL;
+	int n = 0, rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+static int run_migrations(struct store *s, int current, int version, char *err, size_t errlen)
+{
 	char sql[64];
 	int result;
 
-	if (current < 0)
-		return fail_sqlite(s, sqlite3_errcode(s->db), err, errlen, "reading the schema version");
 	for (int v = current; v < version; v++) {
 		result = exec_sql(s, "BEGIN IMMEDIATE", err, errlen, "starting a migration");
 		if (result)
 			return result;
 		result = exec_sql(s, store_schema_migration((size_t)v), err, errlen, "migrating");
+		if (!result && foreign_key_violations(s) != 0)
+			result = bot_fail(err, errlen, BOT_ERR_DB, "database %s: migration to "
+					  "schema version %d breaks a reference", s->path, v + 1);
 		if (!result) {
 			snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
 			result = exec_sql(s, sql, err, errlen, "migrating");
@@ -109,6 +124,29 @@ int store_migrate_to(struct store *s, int version, char *err, size_t errlen)
 		log_info("store", "database %s migrated to schema version %d", s->path, v + 1);
 	}
 	return 0;
+}
+
+int store_migrate_to(struct store *s, int version, char *err, size_t errlen)
+{
+	int current = store_schema_version(s);
+	int result;
+
+	if (current < 0)
+		return fail_sqlite(s, sqlite3_errcode(s->db), err, errlen, "reading the schema version");
+	if (current >= version)
+		return 0;
+	/* A migration may rebuild a table that others reference (SQLite cannot change a
+	 * CHECK in place): that needs foreign keys off, which only works outside a
+	 * transaction. Each migration checks the references before it commits. */
+	result = exec_sql(s, "PRAGMA foreign_keys = OFF", err, errlen, "preparing a migration");
+	if (result)
+		return result;
+	result = run_migrations(s, current, version, err, errlen);
+	if (result) {
+		sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		return result;
+	}
+	return exec_sql(s, "PRAGMA foreign_keys = ON", err, errlen, "after a migration");
 }
 
 /* Creates the file with mode 0600 if needed and takes the writer's exclusive lock. */

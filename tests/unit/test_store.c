@@ -259,7 +259,10 @@ static void build_old_db(const char *path, int v)
 			"'community-engagement', 'bob', 'paused', 5, 'UTC', 1700000000);"
 			"INSERT INTO answers (session_id, prompt_id, user_id, text, created_at, "
 			"updated_at) VALUES (7, 'goals-team', 'bob', 'old answer', 1700000000, "
-			"1700000000);", NULL, NULL, NULL), SQLITE_OK);
+			"1700000000);"
+			"INSERT INTO outbox (transport, channel, kind, body, session_id, "
+			"prompt_index, created_at) VALUES ('console', 'console', 'post', "
+			"'{\"spans\":[]}', 7, 5, 1700000000);", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
@@ -271,6 +274,7 @@ static void test_migrate_from_every_older_version(void **state)
 
 	for (int v = 0; v < latest; v++) {
 		struct session_rec rec;
+		sqlite3_stmt *st;
 
 		print_message("migrating from schema version %d to %d\n", v, latest);
 		unlink(f->db);
@@ -288,7 +292,21 @@ static void test_migrate_from_every_older_version(void **state)
 			assert_int_equal(rec.prompt_index, 5);
 			assert_int_equal(query_int(f->s, "SELECT count(*) FROM answers WHERE "
 						   "text = 'old answer'"), 1);
+			assert_int_equal(query_int(f->s, "SELECT count(*) FROM outbox WHERE "
+						   "session_id = 7 AND state = 'pending'"), 1);
+			/* The rebuilt tables are still referenced, and references are still
+			 * enforced. */
+			assert_int_equal(query_int(f->s, "SELECT count(*) FROM answers JOIN "
+						   "sessions ON sessions.id = session_id"), 1);
+			st = store_stmt(f->s, "INSERT INTO answers (session_id, prompt_id, "
+					"user_id, text, created_at, updated_at) VALUES (99, 'x', "
+					"'y', 'z', 1, 1)");
+			assert_non_null(st);
+			assert_int_equal(sqlite3_step(st), SQLITE_CONSTRAINT_FOREIGNKEY);
+			sqlite3_reset(st);
 		}
+		assert_int_equal(query_int(f->s, "SELECT count(*) FROM pragma_foreign_key_check"),
+				 0);
 		/* The migrated database takes new rows. */
 		add_session(f->s, "console", "console", T0);
 		store_close(f->s);
