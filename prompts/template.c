@@ -227,7 +227,13 @@ enum field_flags {
 	F_ID        = 1 << 1,  /* letters, digits, '-', '_', '.'; at most TPL_MAX_ID bytes */
 	F_MULTILINE = 1 << 2,  /* may contain line breaks and tabs */
 	F_TRIMMED   = 1 << 3,  /* no white space at either end */
+	F_SLUG      = 1 << 4,  /* an F_ID of only a-z, 0-9 and '-' */
 };
+
+static bool slug_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
 
 static bool id_char(char c)
 {
@@ -275,12 +281,16 @@ static int get_string(struct loader *l, json_t *obj, const char *key, int flags,
 			     key, TPL_MAX_FIELD, where, len);
 		goto out;
 	}
-	if (flags & F_ID) {
-		for (i = 0; i < len && id_char(s[i]); i++)
+	if (flags & (F_ID | F_SLUG)) {
+		bool (*ok)(char) = (flags & F_SLUG) ? slug_char : id_char;
+
+		for (i = 0; i < len && ok(s[i]); i++)
 			;
 		if (i < len || len > TPL_MAX_ID) {
-			rc = fail_at(l, AT_VALUE, "expected \"%s\" to be at most %d letters, digits, "
-				     "'-', '_' or '.' %s, got %s", key, TPL_MAX_ID, where,
+			rc = fail_at(l, AT_VALUE, "expected \"%s\" to be at most %d %s %s, got %s",
+				     key, TPL_MAX_ID, (flags & F_SLUG)
+				     ? "lower-case letters, digits or '-'"
+				     : "letters, digits, '-', '_' or '.'", where,
 				     quote(q, sizeof(q), s));
 			goto out;
 		}
@@ -687,10 +697,167 @@ out:
 	return rc;
 }
 
+/* ---- follow-ups ---------------------------------------------------------------------- */
+
+/* Validates the required whole-number field key of obj, in min..max. */
+static int get_int(struct loader *l, json_t *obj, const char *key, long min, long max,
+		   const char *where, long *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char got[32];
+	int rc = 0;
+
+	if (!v)
+		return fail_at(l, AT_VALUE, "missing required key \"%s\" %s", key, where);
+	path_key(l, key);
+	if (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max) {
+		*out = (long)json_integer_value(v);
+	} else {
+		if (json_is_integer(v))
+			snprintf(got, sizeof(got), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(got, sizeof(got), "%s", value_type_name(v));
+		rc = fail_at(l, AT_VALUE, "expected \"%s\" to be a whole number from %ld to %ld %s, "
+			     "got %s", key, min, max, where, got);
+	}
+	path_pop(l);
+	return rc;
+}
+
+/* Fails when outcome i of f repeats the id or (ignoring case) the label of an earlier
+ * one; the current path is the outcome. */
+static int check_outcome_unique(struct loader *l, const struct followup *f, size_t i,
+				const char *where)
+{
+	const struct followup_outcome *o = &f->outcomes[i];
+	char q[QUOTE_BUF];
+	int rc;
+
+	for (size_t j = 0; j < i; j++) {
+		const struct followup_outcome *e = &f->outcomes[j];
+		bool same_label = strlen(e->label) == strlen(o->label) &&
+				  ascii_ieq(e->label, o->label, strlen(o->label));
+		const char *key = strcmp(e->id, o->id) == 0 ? "id" : same_label ? "label" : NULL;
+
+		if (!key)
+			continue;
+		path_key(l, key);
+		rc = fail_at(l, AT_VALUE, "expected an outcome %s not used by another outcome %s, "
+			     "got %s (also outcome %zu)", key, where,
+			     quote(q, sizeof(q), key[0] == 'i' ? o->id : o->label), j + 1);
+		path_pop(l);
+		return rc;
+	}
+	return 0;
+}
+
+/* Loads the optional "outcomes" of a follow-up; the current path is the follow-up. */
+static int load_outcomes(struct loader *l, json_t *jf, struct followup *f, const char *where)
+{
+	static const char *const keys[] = { "id", "label", NULL };
+	json_t *arr;
+	char owhere[256];
+	int rc;
+
+	if (!json_object_get(jf, "outcomes"))
+		return 0;
+	rc = get_array(l, jf, "outcomes", TEMPLATE_MAX_OUTCOMES, "outcome", where, &arr);
+	if (rc)
+		return rc;
+	f->outcomes = calloc(json_array_size(arr), sizeof(*f->outcomes));
+	if (!f->outcomes)
+		return BOT_ERR_NOMEM;
+	path_key(l, "outcomes");
+	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
+		json_t *jo = json_array_get(arr, i);
+		struct followup_outcome *o = &f->outcomes[i];
+
+		f->n_outcomes = i + 1;
+		path_index(l, i);
+		snprintf(owhere, sizeof(owhere), "in outcome %zu of %s", i + 1,
+			 where + strlen("in "));
+		if (!json_is_object(jo))
+			rc = fail_at(l, AT_VALUE, "expected outcome %zu to be an object %s, got %s",
+				     i + 1, where, value_type_name(jo));
+		if (!rc)
+			rc = check_keys(l, jo, keys, owhere);
+		if (!rc)
+			rc = get_string(l, jo, "id", F_REQUIRED | F_SLUG, owhere, &o->id);
+		if (!rc)
+			rc = get_string(l, jo, "label", F_REQUIRED | F_TRIMMED, owhere, &o->label);
+		if (!rc)
+			rc = check_outcome_unique(l, f, i, owhere);
+		path_pop(l);
+	}
+	path_pop(l);
+	return rc;
+}
+
+/* Loads follow-up i; the current path is the follow-up. */
+static int load_followup(struct loader *l, json_t *jf, size_t i)
+{
+	static const char *const keys[] = { "id", "after_days", "title", "text", "outcomes", NULL };
+	struct followup *f = &l->t->followups[i];
+	char where[64];
+	char q[QUOTE_BUF];
+	int rc;
+
+	snprintf(where, sizeof(where), "in follow-up %zu", i + 1);
+	if (!json_is_object(jf))
+		return fail_at(l, AT_VALUE, "expected follow-up %zu to be an object, got %s", i + 1,
+			       value_type_name(jf));
+	rc = check_keys(l, jf, keys, where);
+	if (!rc)
+		rc = get_string(l, jf, "id", F_REQUIRED | F_SLUG, where, &f->id);
+	for (size_t j = 0; !rc && j < i; j++) {
+		if (strcmp(l->t->followups[j].id, f->id) != 0)
+			continue;
+		path_key(l, "id");
+		rc = fail_at(l, AT_VALUE, "expected a follow-up id not used before %s, got %s (also "
+			     "follow-up %zu)", where, quote(q, sizeof(q), f->id), j + 1);
+		path_pop(l);
+	}
+	if (!rc)
+		rc = get_int(l, jf, "after_days", 1, TEMPLATE_MAX_AFTER_DAYS, where, &f->after_days);
+	if (!rc)
+		rc = get_string(l, jf, "title", F_REQUIRED | F_TRIMMED, where, &f->title);
+	if (!rc)
+		rc = get_string(l, jf, "text", F_REQUIRED | F_MULTILINE, where, &f->text);
+	if (!rc)
+		rc = load_outcomes(l, jf, f, where);
+	return rc;
+}
+
+/* Loads the optional top-level "follow_ups"; the current path is the root object. */
+static int load_followups(struct loader *l, json_t *root)
+{
+	json_t *arr;
+	int rc;
+
+	if (!json_object_get(root, "follow_ups"))
+		return 0;
+	rc = get_array(l, root, "follow_ups", TEMPLATE_MAX_FOLLOWUPS, "follow-up",
+		       "at top level", &arr);
+	if (rc)
+		return rc;
+	l->t->followups = calloc(json_array_size(arr), sizeof(*l->t->followups));
+	if (!l->t->followups)
+		return BOT_ERR_NOMEM;
+	path_key(l, "follow_ups");
+	for (size_t i = 0; !rc && i < json_array_size(arr); i++) {
+		l->t->n_followups = i + 1;
+		path_index(l, i);
+		rc = load_followup(l, json_array_get(arr, i), i);
+		path_pop(l);
+	}
+	path_pop(l);
+	return rc;
+}
+
 static int load_root(struct loader *l, json_t *root)
 {
 	static const char *const keys[] = {
-		"id", "title", "description", "presenters", "sections", NULL,
+		"id", "title", "description", "presenters", "sections", "follow_ups", NULL,
 	};
 	const char *where = "at top level";
 	struct template *t = l->t;
@@ -711,6 +878,8 @@ static int load_root(struct loader *l, json_t *root)
 		rc = get_string(l, root, "presenters", F_MULTILINE, where, &t->presenters);
 	if (!rc)
 		rc = load_sections(l, root);
+	if (!rc)
+		rc = load_followups(l, root);
 	return rc;
 }
 
@@ -848,6 +1017,19 @@ void template_free(struct template *t)
 		free(t->sections[i].title);
 	}
 	free(t->sections);
+	for (size_t i = 0; i < t->n_followups; i++) {
+		struct followup *f = &t->followups[i];
+
+		free(f->id);
+		free(f->title);
+		free(f->text);
+		for (size_t o = 0; o < f->n_outcomes; o++) {
+			free(f->outcomes[o].id);
+			free(f->outcomes[o].label);
+		}
+		free(f->outcomes);
+	}
+	free(t->followups);
 	free(t->id);
 	free(t->title);
 	free(t->description);
@@ -871,6 +1053,15 @@ const struct prompt *template_prompt(const struct template *t, const char *id)
 	long i = template_prompt_index(t, id);
 
 	return i < 0 ? NULL : &t->prompts[i];
+}
+
+const struct followup *template_followup(const struct template *t, const char *id)
+{
+	for (size_t i = 0; t && id && i < t->n_followups; i++) {
+		if (strcmp(t->followups[i].id, id) == 0)
+			return &t->followups[i];
+	}
+	return NULL;
 }
 
 long template_option_find(const struct prompt *p, const char *text)

@@ -43,6 +43,27 @@ struct section {
 	char *title;          /* e.g. "Key terms used today – what is new to you?" */
 };
 
+/* The most follow-ups a template may have, and outcome fields one may ask for. */
+#define TEMPLATE_MAX_FOLLOWUPS 20
+#define TEMPLATE_MAX_OUTCOMES 10
+#define TEMPLATE_MAX_AFTER_DAYS 365
+
+/* A number a report-back prompt asks for, e.g. {"id": "people", "label": "people reached"}. */
+struct followup_outcome {
+	char *id;             /* [a-z0-9-], unique within the follow-up */
+	char *label;          /* unique (case-insensitively) within the follow-up */
+};
+
+/* A report-back prompt, posted after_days after the session ends ("follow_ups"). */
+struct followup {
+	char *id;             /* [a-z0-9-], unique within the template, e.g. "two-weeks" */
+	long after_days;      /* 1..TEMPLATE_MAX_AFTER_DAYS */
+	char *title;
+	char *text;           /* the prompt, word for word */
+	struct followup_outcome *outcomes;  /* NULL when it asks for no numbers */
+	size_t n_outcomes;
+};
+
 struct template {
 	char *id;             /* e.g. "community-engagement"; names it in `start <id>` */
 	char *title;          /* the workshop's title */
@@ -52,6 +73,8 @@ struct template {
 	size_t n_sections;
 	struct prompt *prompts;  /* every prompt of every section, in order */
 	size_t n_prompts;
+	struct followup *followups;  /* NULL when the template has none */
+	size_t n_followups;
 };
 
 /* Loads and validates one template file. On success returns 0 and sets *out (caller
@@ -75,6 +98,9 @@ long template_prompt_index(const struct template *t, const char *id);
  * white space ignored), else the one option whose label starts with text when text has
  * at least 3 characters and exactly one label matches; returns its index or -1. */
 long template_option_find(const struct prompt *p, const char *text);
+
+/* The follow-up with this id, or NULL. Borrowed from t. */
+const struct followup *template_followup(const struct template *t, const char *id);
 
 /* A set of installed templates, loaded from every *.json file in a directory. */
 struct template_set {

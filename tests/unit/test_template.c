@@ -377,6 +377,77 @@ static void test_shipped_clean_text(void **state)
 	}
 }
 
+
+/* The two report-back prompts, 14 and 42 days after the end, quote the guide's
+ * accountability practices word for word and ask for the three numbers. */
+static void test_shipped_followups(void **state)
+{
+	static const char *const quotes[] = {
+		"close the loop with your work",
+		"report out how what you have learned will inform the work",
+		"Measure mutually-agreed upon outcomes",
+		"Identify opportunities for community stakeholders to continue to being involved",
+	};
+	static const char *const outcomes[][2] = {
+		{ "people", "people reached" },
+		{ "partners", "partners contacted" },
+		{ "events", "events held" },
+	};
+	const struct template *t = *state;
+
+	assert_int_equal(t->n_followups, 2);
+	assert_string_equal(t->followups[0].id, "two-weeks");
+	assert_int_equal(t->followups[0].after_days, 14);
+	assert_string_equal(t->followups[1].id, "six-weeks");
+	assert_int_equal(t->followups[1].after_days, 42);
+	assert_ptr_equal(template_followup(t, "six-weeks"), &t->followups[1]);
+	assert_null(template_followup(t, "nine-weeks"));
+	for (size_t q = 0; q < sizeof(quotes) / sizeof(quotes[0]); q++)
+		assert_non_null(strstr(t->followups[0].text, quotes[q]));
+	assert_non_null(strstr(t->followups[1].text, "Form a project with benchmarks and an "
+			       "endpoint"));
+	for (size_t f = 0; f < t->n_followups; f++) {
+		assert_non_null(strstr(t->followups[f].text, "How will it inform the work?"));
+		assert_non_null(strstr(t->followups[f].text, "Who else should stay involved?"));
+		assert_int_equal(t->followups[f].n_outcomes, 3);
+		for (size_t o = 0; o < 3; o++) {
+			assert_string_equal(t->followups[f].outcomes[o].id, outcomes[o][0]);
+			assert_string_equal(t->followups[f].outcomes[o].label, outcomes[o][1]);
+		}
+	}
+}
+
+/* A template without "follow_ups" has none; one with a follow-up without outcomes asks
+ * for no numbers. */
+static void test_good_followups(void **state)
+{
+	const char *none = "{\"id\": \"t\", \"title\": \"T\", \"description\": \"D\", "
+			   "\"sections\": [{\"id\": \"s\", \"title\": \"S\", \"prompts\": "
+			   "[{\"id\": \"p\", \"kind\": \"text\", \"text\": \"Q\"}]}]";
+	char json[1024], err[BOT_ERRMSG_MAX] = "";
+	struct template *t = NULL;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%s}", none);
+	assert_int_equal(template_load_string(json, strlen(json), "good.json", &t, err,
+					      sizeof(err)), 0);
+	assert_int_equal(t->n_followups, 0);
+	assert_null(t->followups);
+	template_free(t);
+	snprintf(json, sizeof(json), "%s, \"follow_ups\": [{\"id\": \"w-1\", \"after_days\": "
+		 "365, \"title\": \"Later\", \"text\": \"How did it go?\\nTell us.\"}, "
+		 "{\"id\": \"w2\", \"after_days\": 1, \"title\": \"Soon\", \"text\": \"Q\", "
+		 "\"outcomes\": [{\"id\": \"n\", \"label\": \"N\"}]}]}", none);
+	assert_int_equal(template_load_string(json, strlen(json), "good.json", &t, err,
+					      sizeof(err)), 0);
+	assert_int_equal(t->n_followups, 2);
+	assert_int_equal(t->followups[0].after_days, 365);
+	assert_string_equal(t->followups[0].text, "How did it go?\nTell us.");
+	assert_int_equal(t->followups[0].n_outcomes, 0);
+	assert_string_equal(t->followups[1].outcomes[0].label, "N");
+	template_free(t);
+}
+
 /* ---- bad templates ------------------------------------------------------------------- */
 
 /* In a case's json, ' stands for " and @ marks the character the error must point at. */
@@ -396,6 +467,8 @@ struct bad_case {
 #define CHECKP(id) "{'id': '" id "', 'kind': 'checklist', 'text': 'Q', 'tally': 'by', " OPTS "}"
 #define REUSEP(id, from) "{'id': '" id "', 'kind': 'checklist', 'text': 'Q', 'tally': 'by', " \
 			 "'options_from': @'" from "'}"
+#define FU_BODY(id, days) "'id': '" id "', 'after_days': " days ", 'title': 'T', 'text': 'Q'"
+#define OUT(id, label) "{'id': '" id "', 'label': '" label "'}"
 #define IN_P1 "in prompt 1 of section \"s\""
 #define IN_P2 "in prompt 2 of section \"s\""
 
@@ -415,15 +488,15 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  "{'id': 't', @'colour': 'red'}",
 	  "unknown key \"colour\" at top level; expected one of id, title, description, "
-	  "presenters, sections" },
+	  "presenters, sections, follow_ups" },
 	{ "unknown key written with an escape",
 	  "{'id': 't', @'ti\\u0074lex': 1}",
 	  "unknown key \"titlex\" at top level; expected one of id, title, description, "
-	  "presenters, sections" },
+	  "presenters, sections, follow_ups" },
 	{ "unknown key with a quote in it",
 	  "{'id': 't', @'a\\'b': 1}",
 	  "unknown key \"a\\\"b\" at top level; expected one of id, title, description, "
-	  "presenters, sections" },
+	  "presenters, sections, follow_ups" },
 	{ "missing template id",
 	  "@{'title': 'T', 'description': 'D', 'sections': [" SEC(TEXTP) TAIL,
 	  "missing required key \"id\" at top level" },
@@ -598,6 +671,75 @@ static const struct bad_case bad_cases[] = {
 		   "{'id': @'q', 'kind': 'info', 'text': 'Q'}") TAIL,
 	  "expected a prompt id not used before in prompt 3 of section \"s\", got \"q\" (also "
 	  "prompt 2 of section \"s\")" },
+	{ "follow_ups not an array",
+	  HEAD SEC(TEXTP) "], 'follow_ups': @{}}",
+	  "expected \"follow_ups\" to be an array at top level, got an object" },
+	{ "follow_ups empty",
+	  HEAD SEC(TEXTP) "], 'follow_ups': @[]}",
+	  "expected \"follow_ups\" to hold at least one follow-up at top level, got an empty "
+	  "array" },
+	{ "follow-up not an object",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [@3]}",
+	  "expected follow-up 1 to be an object, got a number" },
+	{ "follow-up with an unknown key",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", @'when': 1}]}",
+	  "unknown key \"when\" in follow-up 1; expected one of id, after_days, title, text, "
+	  "outcomes" },
+	{ "follow-up id with upper case",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{'id': @'Two', 'after_days': 1, 'title': 'T', "
+	  "'text': 'Q'}]}",
+	  "expected \"id\" to be at most 64 lower-case letters, digits or '-' in follow-up 1, "
+	  "got \"Two\"" },
+	{ "duplicate follow-up id",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") "}, {'id': @'a', "
+	  "'after_days': 42, 'title': 'T', 'text': 'Q'}]}",
+	  "expected a follow-up id not used before in follow-up 2, got \"a\" (also follow-up 1)" },
+	{ "after_days missing",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [@{'id': 'a', 'title': 'T', 'text': 'Q'}]}",
+	  "missing required key \"after_days\" in follow-up 1" },
+	{ "after_days zero",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "@0") "}]}",
+	  "expected \"after_days\" to be a whole number from 1 to 365 in follow-up 1, got 0" },
+	{ "after_days too big",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "@366") "}]}",
+	  "expected \"after_days\" to be a whole number from 1 to 365 in follow-up 1, got 366" },
+	{ "after_days a string",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "@'14'") "}]}",
+	  "expected \"after_days\" to be a whole number from 1 to 365 in follow-up 1, got a "
+	  "string" },
+	{ "after_days a fraction",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "@1.5") "}]}",
+	  "expected \"after_days\" to be a whole number from 1 to 365 in follow-up 1, got a "
+	  "number" },
+	{ "follow-up without text",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [@{'id': 'a', 'after_days': 1, 'title': 'T'}]}",
+	  "missing required key \"text\" in follow-up 1" },
+	{ "outcomes empty",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': @[]}]}",
+	  "expected \"outcomes\" to hold at least one outcome in follow-up 1, got an empty "
+	  "array" },
+	{ "outcome not an object",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': [@'x']}]}",
+	  "expected outcome 1 to be an object in follow-up 1, got a string" },
+	{ "outcome id with a space",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': [{'id': "
+	  "@'a b', 'label': 'x'}]}]}",
+	  "expected \"id\" to be at most 64 lower-case letters, digits or '-' in outcome 1 of "
+	  "follow-up 1, got \"a b\"" },
+	{ "outcome without label",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': [@{'id': "
+	  "'x'}]}]}",
+	  "missing required key \"label\" in outcome 1 of follow-up 1" },
+	{ "duplicate outcome id",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': [" OUT("x", "X")
+	  ", {'id': @'x', 'label': 'Y'}]}]}",
+	  "expected an outcome id not used by another outcome in outcome 2 of follow-up 1, got "
+	  "\"x\" (also outcome 1)" },
+	{ "duplicate outcome label, other case",
+	  HEAD SEC(TEXTP) "], 'follow_ups': [{" FU_BODY("a", "14") ", 'outcomes': [" OUT("x", "People")
+	  ", {'id': 'y', 'label': @'people'}]}]}",
+	  "expected an outcome label not used by another outcome in outcome 2 of follow-up 1, "
+	  "got \"people\" (also outcome 1)" },
 	{ "nothing to answer",
 	  "{'id': 't', 'title': 'T', 'description': 'D', 'sections': @["
 	  SEC("{'id': 'i', 'kind': 'info', 'text': 'I'}") TAIL,
@@ -1079,10 +1221,12 @@ int main(void)
 		cmocka_unit_test(test_shipped_best_practices),
 		cmocka_unit_test(test_shipped_clean_text),
 		cmocka_unit_test(test_option_find),
+		cmocka_unit_test(test_shipped_followups),
 	};
 	const struct CMUnitTest loader[] = {
 		cmocka_unit_test(test_bad_templates),
 		cmocka_unit_test(test_good_small_templates),
+		cmocka_unit_test(test_good_followups),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_limits_ids_and_options),
 		cmocka_unit_test(test_small_error_buffer),
