@@ -213,3 +213,30 @@ int store_job_each_pending(struct store *s, int64_t session_id,
 		sqlite3_bind_int64(st, 1, session_id);
 	return store_each_row(s, st, visit_job, &v);
 }
+
+struct sent_visit {
+	int (*fn)(void *ud, const char *kind, int64_t done_at);
+	void *ud;
+};
+
+static int visit_sent(void *ud, sqlite3_stmt *st)
+{
+	struct sent_visit *v = ud;
+
+	return v->fn(v->ud, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+}
+
+int store_job_each_sent_reminder(struct store *s, int64_t action_id,
+				 int (*fn)(void *ud, const char *kind, int64_t done_at), void *ud)
+{
+	static const char sql[] =
+		"SELECT kind, done_at FROM jobs WHERE action_id = ? AND state = 'done' "
+		"AND (kind LIKE 'reminder\\_%' ESCAPE '\\' OR kind = 'escalate') "
+		"ORDER BY done_at, id";
+	struct sent_visit v = { fn, ud };
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st)
+		sqlite3_bind_int64(st, 1, action_id);
+	return store_each_row(s, st, visit_sent, &v);
+}

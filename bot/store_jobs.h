@@ -91,4 +91,10 @@ int store_job_cancel_for(struct store *s, const struct store_job_match *m, int64
 int store_job_each_pending(struct store *s, int64_t session_id,
 			   int (*fn)(void *ud, const struct store_job *job), void *ud);
 
+/* Calls fn for every reminder (reminder_*) and escalation of an action item that was
+ * sent (state done; done_at is when), in the order they were sent: the item's follow-up
+ * history. A non-zero return from fn stops and is returned. Returns 0 or BOT_ERR_DB. */
+int store_job_each_sent_reminder(struct store *s, int64_t action_id,
+				 int (*fn)(void *ud, const char *kind, int64_t done_at), void *ud);
+
 #endif

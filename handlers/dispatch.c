@@ -29,18 +29,35 @@ static int load_session(struct ctx *c)
 	return result;
 }
 
-/* A message in the thread of one of the open session's questions answers it. */
+/* A message in the thread of one of the open session's questions answers it; one in the
+ * thread of a report-back prompt is a report entry. */
 static int thread_answer(struct ctx *c)
 {
 	long index;
-	int result;
+	int result = BOT_ERR_NOT_FOUND;
 
-	if (!c->has_session || !c->tpl || !c->ev->thread)
+	if (!c->ev->thread)
 		return 0;
-	result = store_prompt_by_ref(c->w->store, c->session.id, c->ev->thread, &index);
+	if (c->has_session && c->tpl)
+		result = store_prompt_by_ref(c->w->store, c->session.id, c->ev->thread, &index);
 	if (result == BOT_ERR_NOT_FOUND)
-		return 0;
+		return reportback_thread(c);
 	return result ? result : answer_prompt(c, index, c->ev->text);
+}
+
+/* A plain line in the console: an answer to the open question, else a report entry. */
+static int plain_answer(struct ctx *c)
+{
+	bool handled = true;
+	int result = 0;
+
+	if (c->has_session)
+		return answer_current(c, c->ev->text);
+	result = reportback_plain(c, &handled);
+	if (result || handled)
+		return result;
+	return private_text(c, "No workshop is running here, so that was not recorded. "
+			       "Start one with !ws start, or see !ws help.");
 }
 
 static int route_message(struct ctx *c)
@@ -54,21 +71,22 @@ static int route_message(struct ctx *c)
 		return 0;
 	if (!ev->answers_open)
 		return thread_answer(c);
-	if (!c->has_session)
-		return private_text(c, "No workshop is running here, so that was not recorded. "
-				       "Start one with !ws start, or see !ws help.");
-	return answer_current(c, ev->text);
+	return plain_answer(c);
 }
 
 static int route(struct ctx *c)
 {
+	int result;
+
 	switch (c->ev->kind) {
 	case EVENT_MESSAGE:
 		return route_message(c);
 	case EVENT_EDIT:
-		return answer_edited(c);
+		result = answer_edited(c);
+		return result ? result : reportback_edited(c);
 	case EVENT_DELETE:
-		return answer_deleted(c);
+		result = answer_deleted(c);
+		return result ? result : reportback_deleted(c);
 	case EVENT_BUTTON:
 		return button_pressed(c);
 	case EVENT_FORM:

@@ -130,6 +130,19 @@ int reminders_reschedule(struct ctx *c, const struct action_rec *a);
  * at due_morning) and replies; a bad `when` gets a private usage reply. */
 int reminders_snooze(struct ctx *c, const struct action_rec *a, const char *when);
 
+/* Report-back prompts (reportback.h). Schedules the follow-ups of session s (just
+ * ended; template c->tpl), replacing any pending ones. */
+int reportback_schedule(struct ctx *c, const struct session_rec *s);
+int cmd_reportback(struct ctx *c, const char *args);
+/* A message in the thread of a report-back prompt is an entry; 0 when it is not one. */
+int reportback_thread(struct ctx *c);
+/* A plain console line while no session is open: an entry for the open prompt, if any;
+ * *handled says whether there was one. */
+int reportback_plain(struct ctx *c, bool *handled);
+/* The message of an entry was edited or deleted (nothing when it made no entry). */
+int reportback_edited(struct ctx *c);
+int reportback_deleted(struct ctx *c);
+
 /* The session action items of this channel belong to: the open one, else the latest.
  * Returns 0, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
 int channel_session(struct ctx *c, struct session_rec *out);

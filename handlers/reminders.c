@@ -141,6 +141,18 @@ static int morning_of(const struct rules *ru, long day, time_t *out)
 	return rc ? rc : schedule_next_allowed(ru->tz, t, &ru->r, out);
 }
 
+int reminders_morning_after(const struct config *cfg, const char *tz, int64_t from,
+			    long days, time_t *out)
+{
+	struct rules ru;
+	int rc = rules_init(&ru, cfg, tz, from);
+
+	if (!rc)
+		rc = morning_of(&ru, ru.today + days, out);
+	rules_free(&ru);
+	return rc;
+}
+
 /* ---- the pending jobs of a session, copied out of the query ---- */
 
 struct pending_job {

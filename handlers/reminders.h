@@ -43,6 +43,13 @@
  * retry. */
 int reminders_run(struct workshop *w, const struct store_job *job, int64_t now);
 
+/* due_morning on the local day `days` after the local day of `from` in zone tz, moved to
+ * the next allowed minute by the [followup] rules of cfg (schedule_next_allowed). Returns
+ * 0, BOT_ERR_INVALID for an unknown zone, BOT_ERR_NOT_FOUND when the rules allow no time
+ * within a year, or BOT_ERR_NOMEM. */
+int reminders_morning_after(const struct config *cfg, const char *tz, int64_t from,
+			    long days, time_t *out);
+
 /* Writes t as "Tue 2026-12-08 09:00" in zone tz into buf (at least 24 bytes); the UTC
  * time with " UTC" when tz is unknown. */
 void reminders_format_local(const char *tz, time_t t, char *buf, size_t len);

@@ -407,6 +407,8 @@ int cmd_end(struct ctx *c, const char *args)
 	if (!result)
 		result = store_session_update(c->w->store, &c->session);
 	if (!result)
+		result = reportback_schedule(c, &c->session);
+	if (!result)
 		result = store_answer_each(c->w->store, c->session.id, NULL, count_answer, &n);
 	if (!result)
 		result = store_action_each_of(c->w->store, c->session.id, count_action, &n);
