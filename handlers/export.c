@@ -8,21 +8,14 @@
 #include "bot/err.h"
 #include "bot/store_actions.h"
 #include "bot/store_answers.h"
+#include "bot/store_jobs.h"
+#include "bot/store_reports.h"
 #include "handlers/flow.h"
 #include "handlers/report.h"
+#include "handlers/report_followup.h"
 #include "handlers/report_people.h"
 
 static const char *const kind_names[] = { "info", "text", "checklist", "action_items" };
-
-static json_t *json_time(int64_t t)
-{
-	char buf[32];
-
-	if (!t)
-		return json_null();
-	clock_format_utc((time_t)t, buf, sizeof buf);
-	return json_string(buf);
-}
 
 static json_t *json_text_or_null(const char *s)
 {
@@ -54,7 +47,7 @@ static int add_history(void *ud, const struct answer_history_rec *h)
 
 	json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o}", "text", h->text, "choices",
 					      json_choices(h->choices), "reason", h->reason, "at",
-					      json_time(h->at)));
+					      report_json_time(h->at)));
 	return 0;
 }
 
@@ -67,8 +60,8 @@ static int add_answer(void *ud, const struct answer_rec *a)
 
 	obj = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "user", a->user_id, "name",
 			people_name(x->people, a->user_id), "text", a->text, "choices",
-			json_choices(a->choices), "created_at", json_time(a->created_at),
-			"updated_at", json_time(a->updated_at), "history", history);
+			json_choices(a->choices), "created_at", report_json_time(a->created_at),
+			"updated_at", report_json_time(a->updated_at), "history", history);
 	if (!obj || json_array_append_new(x->list, obj) != 0)
 		return BOT_ERR_NOMEM;
 	return result;
@@ -81,12 +74,17 @@ static int add_action(void *ud, const struct action_rec *a)
 				"text", a->text, "owner", json_text_or_null(a->owner), "due_date",
 				json_text_or_null(a->due_date), "status",
 				action_status_name(a->status), "created_by", a->created_by,
-				"created_at", json_time(a->created_at), "done_at",
-				json_time(a->done_at));
+				"created_at", report_json_time(a->created_at), "done_at",
+				report_json_time(a->done_at));
 
-	if (!obj || json_array_append_new(x->list, obj) != 0)
+	json_t *history = report_followup_action_json(x->st, a, x->people);
+
+	/* the _new calls take their value, also when they fail */
+	if (json_object_set_new(obj, "history", history) != 0) {
+		json_decref(obj);
 		return BOT_ERR_NOMEM;
-	return 0;
+	}
+	return json_array_append_new(x->list, obj) == 0 ? 0 : BOT_ERR_NOMEM;
 }
 
 static json_t *json_prompt(const struct template *t, size_t i)
@@ -112,8 +110,8 @@ static int export_json(struct store *st, const struct template *t, const struct 
 				"id", (json_int_t)s->id, "template", s->template_id, "title",
 				t->title, "transport", s->transport, "channel", s->channel,
 				"facilitator", s->facilitator, "state", session_state_name(s->state),
-				"timezone", s->timezone, "started_at", json_time(s->started_at),
-				"ended_at", json_time(s->ended_at));
+				"timezone", s->timezone, "started_at", report_json_time(s->started_at),
+				"ended_at", report_json_time(s->ended_at));
 	json_t *people_list = json_array(), *prompts = json_array(), *actions = json_array();
 	struct json_export x = { st, people, NULL, 0 };
 	int result = 0;
@@ -134,6 +132,8 @@ static int export_json(struct store *st, const struct template *t, const struct 
 	x.list = actions;
 	if (!result)
 		result = store_action_each_of(st, s->id, add_action, &x);
+	if (!result)
+		result = report_followup_json(st, t, s, people, doc);
 	if (!result) {
 		*out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		result = *out ? 0 : BOT_ERR_NOMEM;
@@ -163,6 +163,8 @@ struct csv_export {
 	struct buf *b;
 	const struct template *t;
 	const struct people *people;
+	struct store *st;
+	int64_t action_id;      /* the item whose reminders are being written */
 };
 
 static int csv_answer(void *ud, const struct answer_rec *a)
@@ -209,6 +211,85 @@ static int csv_action(void *ud, const struct action_rec *a)
 	return 0;
 }
 
+static int csv_sent(void *ud, const char *kind, int64_t done_at)
+{
+	struct csv_export *x = ud;
+	char id[24], sent[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)x->action_id);
+	clock_format_utc((time_t)done_at, sent, sizeof sent);
+	csv_field(x->b, "reminder", false);
+	csv_field(x->b, id, false);
+	for (int i = 0; i < 4; i++)
+		csv_field(x->b, "", false);
+	csv_field(x->b, kind, false);
+	for (int i = 0; i < 4; i++)
+		csv_field(x->b, "", false);
+	csv_field(x->b, sent, true);
+	return 0;
+}
+
+static int csv_history(void *ud, const struct action_rec *a)
+{
+	struct csv_export *x = ud;
+
+	x->action_id = a->id;
+	return store_job_each_sent_reminder(x->st, a->id, csv_sent, x);
+}
+
+/* One report-back entry: its follow-up as the section, its linked item as the status. */
+static int csv_entry(void *ud, const struct report_entry_rec *e)
+{
+	struct csv_export *x = ud;
+	const struct followup *f = template_followup(x->t, e->followup_id);
+	char id[24], link[24], updated[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)e->id);
+	snprintf(link, sizeof link, e->action_id ? "#%lld" : "", (long long)e->action_id);
+	clock_format_utc((time_t)e->updated_at, updated, sizeof updated);
+	csv_field(x->b, "report_back", false);
+	csv_field(x->b, id, false);
+	csv_field(x->b, "", false);
+	csv_field(x->b, f ? f->title : e->followup_id, false);
+	csv_field(x->b, "", false);
+	csv_field(x->b, people_name(x->people, e->user_id), false);
+	csv_field(x->b, e->text, false);
+	for (int i = 0; i < 3; i++)
+		csv_field(x->b, "", false);
+	csv_field(x->b, link, false);
+	csv_field(x->b, updated, true);
+	return 0;
+}
+
+/* The roll-up: one "outcome" row per field, its line as the text. */
+static int csv_outcomes(struct csv_export *x, int64_t session_id)
+{
+	struct rollup r;
+	char line[512];
+	int result = rollup_load(x->st, x->t, session_id, &r);
+
+	for (size_t fi = 0; !result && fi < x->t->n_followups && fi < TEMPLATE_MAX_FOLLOWUPS;
+	     fi++) {
+		for (size_t oi = 0; oi < x->t->followups[fi].n_outcomes; oi++) {
+			const struct followup_outcome *o = &x->t->followups[fi].outcomes[oi];
+
+			if (!rollup_is_first(&r, fi, oi) || !rollup_line(&r, fi, oi, line, sizeof line))
+				continue;
+			csv_field(x->b, "outcome", false);
+			csv_field(x->b, o->id, false);
+			csv_field(x->b, "", false);
+			csv_field(x->b, "Report-back", false);
+			csv_field(x->b, o->label, false);
+			csv_field(x->b, "", false);
+			csv_field(x->b, line, false);
+			for (int i = 0; i < 4; i++)
+				csv_field(x->b, "", false);
+			csv_field(x->b, "", true);
+		}
+	}
+	return result;
+}
+
 static int export_csv(struct store *st, const struct template *t, const struct session_rec *s,
 		      const struct people *people, char **out)
 {
@@ -216,7 +297,7 @@ static int export_csv(struct store *st, const struct template *t, const struct s
 					      "person", "text", "choices", "owner", "due_date",
 					      "status", "updated_at" };
 	struct buf b;
-	struct csv_export x = { &b, t, people };
+	struct csv_export x = { &b, t, people, st, 0 };
 	size_t n = sizeof header / sizeof header[0];
 	int result;
 
@@ -226,6 +307,12 @@ static int export_csv(struct store *st, const struct template *t, const struct s
 	result = store_answer_each(st, s->id, NULL, csv_answer, &x);
 	if (!result)
 		result = store_action_each_of(st, s->id, csv_action, &x);
+	if (!result)
+		result = store_action_each_of(st, s->id, csv_history, &x);
+	if (!result)
+		result = store_report_each(st, s->id, 0, csv_entry, &x);
+	if (!result)
+		result = csv_outcomes(&x, s->id);
 	*out = buf_take(&b);
 	if (!result && !*out)
 		result = BOT_ERR_NOMEM;

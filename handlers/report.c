@@ -11,6 +11,7 @@
 #include "bot/store_answers.h"
 #include "bot/tz.h"
 #include "handlers/flow.h"
+#include "handlers/report_followup.h"
 #include "handlers/report_people.h"
 
 int report_format_parse(const char *name, enum export_format *out)
@@ -282,6 +283,8 @@ int report_build(struct store *st, const struct template *t, const struct sessio
 		if (!result && r.n_actions == 0)
 			msg_text(m, "\n  (none)");
 	}
+	if (!result)
+		result = report_followup_build(st, t, s, &r.people, m);
 	free(r.counts);
 	free(r.answered);
 	people_free(&r.people);
