@@ -186,8 +186,7 @@ static int put_followups(struct md *x, const struct template *t)
 		for (size_t oi = 0; oi < t->followups[fi].n_outcomes; oi++) {
 			if (!rollup_is_first(&r, fi, oi) || !rollup_line(&r, fi, oi, line, sizeof line))
 				continue;
-			msg_text(x->m, "\n    ");
-			msg_user(x->m, line);
+			msg_text(x->m, "\n    %s", line);   /* template labels and numbers */
 			any = true;
 		}
 	}
