@@ -245,7 +245,9 @@ static int csv_entry(void *ud, const struct report_entry_rec *e)
 	char id[24], link[24], updated[32];
 
 	snprintf(id, sizeof id, "%lld", (long long)e->id);
-	snprintf(link, sizeof link, e->action_id ? "#%lld" : "", (long long)e->action_id);
+	link[0] = '\0';
+	if (e->action_id)
+		snprintf(link, sizeof link, "#%lld", (long long)e->action_id);
 	clock_format_utc((time_t)e->updated_at, updated, sizeof updated);
 	csv_field(x->b, "report_back", false);
 	csv_field(x->b, id, false);
