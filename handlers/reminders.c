@@ -363,6 +363,15 @@ static void due_phrase(struct msg *m, long due_day, long today)
 		msg_text(m, "was due %ld days ago, on %s", -delta, date);
 }
 
+/* "@name": a console name or a Slack id gets an "@"; a Matrix id (@bob:example.org)
+ * already has one (as in actions.c). */
+static void at_name(struct msg *m, const char *name)
+{
+	if (name[0] != '@')
+		msg_text(m, "@");
+	msg_user(m, name);
+}
+
 static void item_line(struct ctx *c, struct msg *m, const struct rules *ru, enum stage st,
 		      const struct line *l)
 {
@@ -375,8 +384,8 @@ static void item_line(struct ctx *c, struct msg *m, const struct rules *ru, enum
 	msg_text(m, " — ");
 	if (st == STAGE_ESCALATE) {
 		member_name(c, l->a.session_id, recipient(&l->a), name, sizeof name);
-		msg_text(m, "owner @");
-		msg_user(m, name);
+		msg_text(m, "owner ");
+		at_name(m, name);
 		msg_text(m, ", ");
 	}
 	if (l->a.due_date && dates_parse_iso(l->a.due_date, &d) == 0)
@@ -389,13 +398,13 @@ static void item_line(struct ctx *c, struct msg *m, const struct rules *ru, enum
 static void header(struct msg *m, enum stage st, const char *name)
 {
 	if (st == STAGE_ESCALATE) {
-		msg_text(m, "For @");
-		msg_user(m, name);
+		msg_text(m, "For ");
+		at_name(m, name);
 		msg_text(m, ", the facilitator: ");
 		return;
 	}
-	msg_text(m, st == STAGE_OVERDUE ? "Overdue reminder for @" : "Reminder for @");
-	msg_user(m, name);
+	msg_text(m, st == STAGE_OVERDUE ? "Overdue reminder for " : "Reminder for ");
+	at_name(m, name);
 	msg_text(m, ": ");
 }
 

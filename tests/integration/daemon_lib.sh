@@ -8,6 +8,7 @@
 #   daemon_spawn TIMEOUT DB [NAME=VALUE...]   `workshopbot --db DB run` in the background
 #                             under timeout(1); DPID, DWRAP, DTIMEOUT, DERR, DOUT, DRCFILE
 #   wait_ready [N] [SECONDS]  n_ready (defined by the caller) reaches N
+#   followup_settled DB NOW   every job due by NOW ran and the outbox is drained
 #   running / not_running, daemon_stop / daemon_kill9 / daemon_wait [S]   DRC is the status
 #
 # Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
@@ -188,4 +189,13 @@ daemon_stop() {
 daemon_kill9() {
 	kill -KILL "$DPID" 2>/dev/null
 	daemon_wait 10
+}
+
+# followup_settled DB NOW: every job due by NOW (ISO 8601, as WORKSHOPBOT_NOW) ran and no
+# message waits in the outbox (the daemon posted what the jobs and commands queued).
+followup_settled() {
+	local t
+	t=$(date -u -d "$2" +%s) || return 1
+	[ "$(sql "$1" "SELECT (SELECT count(*) FROM jobs WHERE state = 'pending' AND due_at <= $t)
+		+ (SELECT count(*) FROM outbox WHERE state = 'pending')" 2>/dev/null)" = 0 ]
 }

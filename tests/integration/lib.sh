@@ -113,6 +113,39 @@ reply_to() {
 	' "$1"
 }
 
+# followup_conf FILE: the follow-up tests' config: a Berlin session, reminders at 08:00
+# local (the end of the default quiet hours, so every reminder, also one moved off a
+# weekend or a closure, is due at 07:00Z in December), closures on 12-24 and 12-25.
+followup_conf() {
+	printf '%s\n' '[workshopbot]' 'timezone = Europe/Berlin' '' '[followup]' \
+		'due_morning = 08:00' 'closures = 2026-12-24, 2026-12-25' >"$1"
+}
+
+# The first words of a reminder message (handlers/reminders.c), without the console's
+# "workshopbot: " prefix: early, due-day and overdue reminders and the escalation.
+REMINDER_HEAD='(Reminder for @|Overdue reminder for @|For @[^ ]+, the facilitator)'
+
+# console_messages TRANSCRIPT: each message the bot printed in a console transcript as one
+# JSON string a line (its lines joined by "\n", without the "workshopbot: " prefix and
+# the console's two-space indent of continuation lines), in order.
+console_messages() {
+	jq -Rsc '
+		reduce (split("\n")[]) as $l ({out: [], cur: null};
+			if ($l | startswith("workshopbot: ")) then
+				.out += [.cur // empty] | .cur = $l[13:]
+			elif .cur != null and ($l | startswith("  ")) then
+				.cur += "\n" + $l[2:]
+			else
+				.out += [.cur // empty] | .cur = null
+			end)
+		| (.out + [.cur // empty])[]' "$1"
+}
+
+# reminders_only: of JSON strings on stdin (one a line), the reminder messages.
+reminders_only() {
+	jq -c --arg re "^$REMINDER_HEAD" 'select(test($re))'
+}
+
 # check_one_line_reply NAME TRANSCRIPT INPUT FIXED-STRING [N]: the bot answered (the Nth)
 # INPUT with exactly one line, and that line contains the string.
 check_one_line_reply() {

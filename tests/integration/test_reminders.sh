@@ -27,17 +27,10 @@
 . "$(dirname "$0")/lib.sh"
 
 CONF="$T/followup.conf"
-cat >"$CONF" <<'EOF'
-[workshopbot]
-timezone = Europe/Berlin
-
-[followup]
-due_morning = 08:00
-closures = 2026-12-24, 2026-12-25
-EOF
+followup_conf "$CONF"
 
 # Reminder messages (not replies to commands) in a transcript: their first lines.
-REMINDER_RE='^workshopbot: (Reminder for @|Overdue reminder for @|For @[^ ]+, the facilitator)'
+REMINDER_RE="^workshopbot: $REMINDER_HEAD"   # REMINDER_HEAD: lib.sh
 reminders_in() { grep -E "$REMINDER_RE" "$1"; }
 n_reminders() { grep -cE "$REMINDER_RE" "$1"; }
 

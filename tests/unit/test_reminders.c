@@ -196,6 +196,27 @@ static void test_chain_to_escalation(void **state)
 	assert_int_equal(run_due(f, at("2027-01-01T08:00:00Z")), 0);
 }
 
+/* Matrix user ids start with "@" already: named once, not "@@bob:x.org". */
+static void test_matrix_ids_get_one_at(void **state)
+{
+	struct fixture *f = *state;
+	int64_t when;
+
+	set_now("2026-10-19T10:00:00Z");
+	assert_int_equal(say(f, "@alice:x.org", "!ws start"), 2);
+	REPLY(f, "@alice:x.org", "!ws action Call the food bank @bob:x.org by 2026-10-23", "#1");
+	assert_int_equal(run_next(f, &when), 1);
+	assert_contains(f->sent[0], "Reminder for @bob:x.org: #1 Call the food bank — due in 2 days");
+	assert_not_contains(f->sent[0], "@@");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(run_next(f, &when), 1);
+	assert_contains(f->sent[0], "Overdue reminder for @bob:x.org: #1");
+	assert_int_equal(run_next(f, &when), 1);
+	assert_contains(f->sent[0], "For @alice:x.org, the facilitator: #1 Call the food bank — "
+				    "owner @bob:x.org, was due");
+	assert_not_contains(f->sent[0], "@@");
+}
+
 static void test_done_cancels_and_reopen_reschedules(void **state)
 {
 	struct fixture *f = *state;
@@ -480,6 +501,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		CASE(test_add_schedules_in_local_time_across_dst),
 		CASE(test_chain_to_escalation),
+		CASE(test_matrix_ids_get_one_at),
 		CASE(test_done_cancels_and_reopen_reschedules),
 		CASE(test_due_and_assign_reschedule),
 		CASE(test_snooze),
