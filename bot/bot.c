@@ -12,6 +12,7 @@
 #include "bot/scheduler.h"
 #include "bot/store_outbox.h"
 #include "handlers/pacing.h"
+#include "handlers/pacing_async.h"
 #include "handlers/reminders.h"
 
 /* How many queued messages one flush sends; the rest wait for the next flush. */
@@ -78,7 +79,8 @@ static int run_job(void *ud, const struct store_job *job, int64_t now)
 {
 	struct bot *b = ud;
 	int result = pacing_is_job(job->kind) ? pacing_run(&b->ws, job, now)
-					      : reminders_run(&b->ws, job, now);
+		   : pacing_async_is_job(job->kind) ? pacing_async_run(&b->ws, job, now)
+		   : reminders_run(&b->ws, job, now);
 
 	if (!result && !b->stopping)
 		uv_timer_start(&b->flush_timer, on_flush_timer, 0, 0);

@@ -29,8 +29,9 @@
 #include "handlers/reminders.h"
 #include "tests/unit/workshop_fixture.h"
 
-#define USAGE_START "Usage: !ws start [template] [live|timed <duration>]"
-#define USAGE_PACE "Usage: !ws pace live|timed <duration>"
+#define USAGE_START \
+	"Usage: !ws start [template] [live|timed <duration>|async daily <HH:MM>] [tz <zone>]"
+#define USAGE_PACE "Usage: !ws pace live|timed <duration>|async daily <HH:MM>"
 
 /* ---- suite and case setup ------------------------------------------------------------ */
 
@@ -359,9 +360,9 @@ static void test_bad_durations_are_refused(void **state)
 	assert_contains(f->sent[0], USAGE_START);
 	REPLY(f, "alice", "!ws start timed soon", "cannot read 'soon' as a duration");
 	assert_contains(f->sent[0], USAGE_START);
-	REPLY(f, "alice", "!ws start community-engagement fast", "The pace is live or timed");
+	REPLY(f, "alice", "!ws start community-engagement fast", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_contains(f->sent[0], USAGE_START);
-	REPLY(f, "alice", "!ws start live now", "The pace is live or timed");
+	REPLY(f, "alice", "!ws start live now", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions"), 0);
 	assert_jobs(f, "");
 
@@ -371,7 +372,7 @@ static void test_bad_durations_are_refused(void **state)
 	REPLY(f, "alice", "!ws pace timed 0m", "must be more than zero");
 	REPLY(f, "alice", "!ws pace timed soon", "cannot read 'soon' as a duration");
 	assert_contains(f->sent[0], USAGE_PACE);
-	REPLY(f, "alice", "!ws pace slow", "The pace is live or timed");
+	REPLY(f, "alice", "!ws pace slow", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:09:00Z; "
 		       "advance {\"prompt\":0} 2026-11-29T09:10:00Z");
 }
