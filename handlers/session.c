@@ -412,8 +412,7 @@ int cmd_status(struct ctx *c, const char *args)
 	if (c->session.pace == PACE_ASYNC) {
 		msg_text(&m, "\nNot answered every question of this section yet:");
 		result = pacing_async_missing(c, &m, &ml.listed);
-		if (!result && !ml.listed)
-			msg_text(&m, " nobody.");
+		msg_text(&m, "%s", ml.listed ? "." : " nobody.");
 	} else {
 		msg_text(&m, "\nAnswered by");
 		result = list_members(c, &m, true, &ml);
