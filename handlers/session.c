@@ -302,9 +302,10 @@ int cmd_resume(struct ctx *c, const char *args)
 		result = reply_text(c, "Session resumed.");
 	if (result)
 		return result;
-	/* An async section's questions are all still posted: only its jobs come back. */
+	/* Async: the section's heading again, with its next opening, and any of its prompts
+	 * not posted yet (a session that turned async while paused). */
 	if (c->session.pace == PACE_ASYNC)
-		return pacing_reschedule(c);
+		return pacing_async_open(c, c->session.prompt_index, false);
 	return open_question(c, c->session.prompt_index);
 }
 

@@ -566,7 +566,10 @@ static void test_async_early_next_and_stale_jobs(void **state)
 	assert_int_equal(run_due(f, at("2026-12-08T08:00:00Z")), 0);
 	assert_int_equal(prompt_index(f), 3);
 	set_now("2026-12-08T09:00:00Z");
-	REPLY(f, "alice", "!ws resume", "Session resumed.");
+	assert_int_equal(say(f, "alice", "!ws resume"), 2);
+	assert_contains(f->sent[0], "Session resumed.");
+	assert_contains(f->sent[1], "Questions 3 to 5 are open; the next section opens Wed "
+				    "2026-12-09 09:00.");
 	assert_jobs(f, "async_nudge {\"prompt\":3} 2026-12-08T14:00:00Z; "
 		       "async_open {\"prompt\":3} 2026-12-09T08:00:00Z");
 
