@@ -11,9 +11,7 @@
 #include "bot/log.h"
 #include "bot/scheduler.h"
 #include "bot/store_outbox.h"
-#include "handlers/pacing.h"
-#include "handlers/reminders.h"
-#include "handlers/reportback.h"
+#include "handlers/jobs.h"
 
 /* How many queued messages one flush sends; the rest wait for the next flush. */
 #define FLUSH_BATCH 64
@@ -78,9 +76,7 @@ static void on_flush_timer(uv_timer_t *h)
 static int run_job(void *ud, const struct store_job *job, int64_t now)
 {
 	struct bot *b = ud;
-	int result = pacing_is_job(job->kind)      ? pacing_run(&b->ws, job, now)
-		     : reportback_is_job(job->kind) ? reportback_run(&b->ws, job, now)
-						    : reminders_run(&b->ws, job, now);
+	int result = jobs_run(&b->ws, job, now);
 
 	if (!result && !b->stopping)
 		uv_timer_start(&b->flush_timer, on_flush_timer, 0, 0);

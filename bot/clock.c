@@ -101,3 +101,19 @@ void clock_format_utc(time_t t, char *buf, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+bool clock_parse_time_of_day(const char *p, const char *end, long *minutes)
+{
+	long hour = 0;
+	size_t digits = 0;
+
+	while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
+		hour = hour * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 || p == end || *p++ != ':' || end - p != 2 || p[0] < '0' || p[0] > '5' ||
+	    p[1] < '0' || p[1] > '9' || hour > 23)
+		return false;
+	*minutes = hour * 60 + (p[0] - '0') * 10 + (p[1] - '0');
+	return true;
+}

@@ -23,6 +23,10 @@ bool clock_frozen(void);
  * Returns 0 and sets *out, or -1. */
 int clock_parse_iso(const char *text, time_t *out);
 
+/* Parses [p, end) as a local time of day H:MM or HH:MM (00:00 to 23:59) into *minutes
+ * after midnight. Returns true, or false (and leaves *minutes) for anything else. */
+bool clock_parse_time_of_day(const char *p, const char *end, long *minutes);
+
 /* Formats t as YYYY-MM-DDTHH:MM:SSZ into buf (at least 21 bytes). */
 void clock_format_utc(time_t t, char *buf, size_t len);
 

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "tz.h"
@@ -34,6 +35,7 @@ enum cfg_type {
 	CFG_LIST,       /* comma-separated items, each trimmed; empty items ignored */
 	CFG_CLOCK,      /* a local time of day H:MM or HH:MM, into a long: minutes after
 	                   midnight */
+	CFG_CLOCK_OPT,  /* a CFG_CLOCK or none, into a long: -1 for none */
 	CFG_CLOCK_RANGE,/* HH:MM-HH:MM (may wrap midnight) or none, into long[2] */
 	CFG_WEEKDAYS,   /* days and day ranges, comma-separated (mon-fri, sat), into an
 	                   unsigned long: bit 0 Monday ... bit 6 Sunday */
@@ -103,6 +105,8 @@ static const struct cfg_key keys[] = {
 	{ "followup", "overdue_max", CFG_INT, 0, 100, "3",
 	  "a number of overdue reminders from 0 to 100", FIELD(followup_overdue_max), 0, NULL,
 	  false },
+	{ "followup", "nudge_at", CFG_CLOCK_OPT, 1, 16, "15:00",
+	  "a local time such as 15:00, or none", FIELD(followup_nudge_at), 0, NULL, false },
 	{ "followup", "quiet_hours", CFG_CLOCK_RANGE, 1, 32, "20:00-08:00",
 	  "a local time range such as 20:00-08:00, or none", FIELD(followup_quiet), 0, NULL,
 	  false },
@@ -153,6 +157,7 @@ static void key_clear(struct config *cfg, const struct cfg_key *k)
 	case CFG_LOG_LEVEL:
 	case CFG_INT:
 	case CFG_CLOCK:
+	case CFG_CLOCK_OPT:
 	case CFG_CLOCK_RANGE:
 	case CFG_WEEKDAYS:
 		break;
@@ -238,26 +243,6 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 
 /* ---- values of the [followup] types ---- */
 
-/* [p, end) is H:MM or HH:MM (00:00 to 23:59): minutes after midnight into *out. */
-static bool clock_parse(const char *p, const char *end, long *out)
-{
-	long hour = 0, minute = 0;
-	size_t digits = 0;
-
-	while (p < end && *p >= '0' && *p <= '9' && digits < 2) {
-		hour = hour * 10 + (*p++ - '0');
-		digits++;
-	}
-	if (digits == 0 || p == end || *p++ != ':' || end - p != 2 || p[0] < '0' || p[0] > '5' ||
-	    p[1] < '0' || p[1] > '9')
-		return false;
-	minute = (p[0] - '0') * 10 + (p[1] - '0');
-	if (hour > 23)
-		return false;
-	*out = hour * 60 + minute;
-	return true;
-}
-
 /* "HH:MM-HH:MM" (blanks around '-' allowed) or "none" into out[0], out[1]. */
 static bool clock_range_parse(const char *s, long out[2])
 {
@@ -273,7 +258,8 @@ static bool clock_range_parse(const char *s, long out[2])
 	trim_end(s, &a_end);
 	b = dash + 1;
 	skip_blank(&b, b + strlen(b));
-	return clock_parse(s, a_end, &out[0]) && clock_parse(b, b + strlen(b), &out[1]);
+	return clock_parse_time_of_day(s, a_end, &out[0]) &&
+	       clock_parse_time_of_day(b, b + strlen(b), &out[1]);
 }
 
 /* A day name (mon or monday, any case): 0 = Monday ... 6 = Sunday, or -1. */
@@ -608,12 +594,14 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 		*(long *)field(cfg, k->offset) = n;
 		goto out;
 	}
-	if (k->type == CFG_CLOCK || k->type == CFG_CLOCK_RANGE || k->type == CFG_WEEKDAYS) {
-		long range[2];
-		unsigned long days;
-		bool good = k->type == CFG_CLOCK ? clock_parse(s, s + strlen(s), &range[0])
-			  : k->type == CFG_CLOCK_RANGE ? clock_range_parse(s, range)
-			  : weekdays_parse(s, &days);
+	if (k->type == CFG_CLOCK || k->type == CFG_CLOCK_OPT || k->type == CFG_CLOCK_RANGE ||
+	    k->type == CFG_WEEKDAYS) {
+		long range[2] = { -1, -1 };
+		unsigned long days = 0;
+		bool none = k->type == CFG_CLOCK_OPT && strcasecmp(s, "none") == 0;
+		bool good = none || (k->type == CFG_CLOCK_RANGE ? clock_range_parse(s, range)
+				     : k->type == CFG_WEEKDAYS ? weekdays_parse(s, &days)
+				     : clock_parse_time_of_day(s, s + strlen(s), &range[0]));
 
 		if (!good) {
 			result = bot_fail(why, whylen, BOT_ERR_CONFIG,
@@ -621,7 +609,7 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 					  CONFIG_ECHO_MAX, s, k->name, k->expect);
 			goto out;
 		}
-		if (k->type == CFG_CLOCK)
+		if (k->type == CFG_CLOCK || k->type == CFG_CLOCK_OPT)
 			*(long *)field(cfg, k->offset) = range[0];
 		else if (k->type == CFG_CLOCK_RANGE)
 			memcpy(field(cfg, k->offset), range, sizeof range);

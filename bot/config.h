@@ -34,6 +34,8 @@ struct config {
 	long followup_due_morning;   /* [followup] due_morning: minutes after local midnight */
 	long followup_overdue_every_days; /* [followup] overdue_every_days */
 	long followup_overdue_max;   /* [followup] overdue_max: nudges before the escalation */
+	long followup_nudge_at;      /* [followup] nudge_at: async nudges, minutes after local
+	                                midnight; -1 for none */
 	long followup_quiet[2];      /* [followup] quiet_hours: start, end in minutes after
 	                                local midnight; equal: no quiet hours */
 	unsigned long followup_working_days; /* [followup] working_days: bit 0 Monday ...

@@ -12,24 +12,28 @@ const char *session_state_name(enum session_state state)
 	return state_names[state];
 }
 
-static const char *const pace_names[] = { "live", "timed" };
+static const char *const pace_names[] = { "live", "timed", "async" };
 
 const char *session_pace_name(enum session_pace pace)
 {
 	return pace_names[pace];
 }
 
-static enum session_state parse_state(const char *name)
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+/* The index of name in names (n of them), or fallback. */
+static size_t name_index(const char *const *names, size_t n, const char *name, size_t fallback)
 {
-	for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
-		if (strcmp(name, state_names[i]) == 0)
-			return (enum session_state)i;
-	return SESSION_ENDED;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return fallback;
 }
 
 #define SESSION_COLUMNS \
 	"id, transport, channel, template_id, facilitator, state, prompt_index, timezone, " \
-	"started_at, coalesce(ended_at, 0), pace, coalesce(pace_seconds, 0)"
+	"started_at, coalesce(ended_at, 0), pace, coalesce(pace_seconds, 0), " \
+	"coalesce(pace_time, '')"
 
 static void read_row(sqlite3_stmt *st, struct session_rec *out)
 {
@@ -42,14 +46,17 @@ static void read_row(sqlite3_stmt *st, struct session_rec *out)
 	store_col_copy(st, 3, out->template_id, sizeof out->template_id);
 	store_col_copy(st, 4, out->facilitator, sizeof out->facilitator);
 	store_col_copy(st, 5, state, sizeof state);
-	out->state = parse_state(state);
+	out->state = (enum session_state)name_index(state_names, COUNT(state_names), state,
+						    SESSION_ENDED);
 	out->prompt_index = (long)sqlite3_column_int64(st, 6);
 	store_col_copy(st, 7, out->timezone, sizeof out->timezone);
 	out->started_at = sqlite3_column_int64(st, 8);
 	out->ended_at = sqlite3_column_int64(st, 9);
 	store_col_copy(st, 10, pace, sizeof pace);
-	out->pace = strcmp(pace, "timed") == 0 ? PACE_TIMED : PACE_LIVE;
+	out->pace = (enum session_pace)name_index(pace_names, COUNT(pace_names), pace,
+						  PACE_LIVE);
 	out->pace_seconds = (long)sqlite3_column_int64(st, 11);
+	store_col_copy(st, 12, out->pace_time, sizeof out->pace_time);
 }
 
 /* Steps a query expected to return at most one session. */
@@ -76,8 +83,8 @@ int store_session_insert(struct store *s, struct session_rec *rec)
 {
 	static const char sql[] =
 		"INSERT INTO sessions (transport, channel, template_id, facilitator, state, "
-		"prompt_index, timezone, started_at, pace, pace_seconds) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))";
+		"prompt_index, timezone, started_at, pace, pace_seconds, pace_time) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, ''))";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	int result;
 
@@ -93,6 +100,7 @@ int store_session_insert(struct store *s, struct session_rec *rec)
 	sqlite3_bind_int64(st, 8, rec->started_at);
 	store_bind_text(st, 9, session_pace_name(rec->pace));
 	sqlite3_bind_int64(st, 10, rec->pace_seconds);
+	store_bind_text(st, 11, rec->pace_time);
 	result = store_step_done(s, st);
 	if (!result)
 		rec->id = store_last_id(s);
@@ -103,7 +111,8 @@ int store_session_update(struct store *s, const struct session_rec *rec)
 {
 	static const char sql[] =
 		"UPDATE sessions SET state = ?, prompt_index = ?, ended_at = nullif(?, 0), "
-		"pace = ?, pace_seconds = nullif(?, 0) WHERE id = ?";
+		"pace = ?, pace_seconds = nullif(?, 0), pace_time = nullif(?, ''), timezone = ? "
+		"WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)
@@ -113,7 +122,9 @@ int store_session_update(struct store *s, const struct session_rec *rec)
 	sqlite3_bind_int64(st, 3, rec->ended_at);
 	store_bind_text(st, 4, session_pace_name(rec->pace));
 	sqlite3_bind_int64(st, 5, rec->pace_seconds);
-	sqlite3_bind_int64(st, 6, rec->id);
+	store_bind_text(st, 6, rec->pace_time);
+	store_bind_text(st, 7, rec->timezone);
+	sqlite3_bind_int64(st, 8, rec->id);
 	return store_step_done(s, st);
 }
 
@@ -177,6 +188,37 @@ int store_session_each(struct store *s, int (*fn)(void *ud, const struct session
 	struct session_visit v = { fn, ud };
 
 	return store_each_row(s, store_stmt(s, sql), visit_session, &v);
+}
+
+int store_channel_timezone(struct store *s, const char *transport, const char *channel,
+			   char *buf, size_t len)
+{
+	static const char sql[] =
+		"SELECT timezone FROM channel_settings WHERE transport = ? AND channel = ? "
+		"AND timezone IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st) {
+		store_bind_text(st, 1, transport);
+		store_bind_text(st, 2, channel);
+	}
+	return store_text_at(s, st, buf, len);
+}
+
+int store_channel_set_timezone(struct store *s, const char *transport, const char *channel,
+			       const char *timezone)
+{
+	static const char sql[] =
+		"INSERT INTO channel_settings (transport, channel, timezone) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT (transport, channel) DO UPDATE SET timezone = ?3";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	store_bind_text(st, 1, transport);
+	store_bind_text(st, 2, channel);
+	store_bind_text(st, 3, timezone);
+	return store_step_done(s, st);
 }
 
 int store_prompt_set_state(struct store *s, int64_t session_id, long prompt_index,

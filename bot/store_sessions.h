@@ -8,9 +8,10 @@
 
 enum session_state { SESSION_ACTIVE, SESSION_PAUSED, SESSION_ENDED };
 
-/* How a session moves on: the facilitator advances (live), or each question stays open
- * for pace_seconds and the bot advances by itself (timed). */
-enum session_pace { PACE_LIVE, PACE_TIMED };
+/* How a session moves on: the facilitator advances (live), each question stays open
+ * for pace_seconds and the bot advances by itself (timed), or one section of the
+ * template opens per working day at pace_time (async). */
+enum session_pace { PACE_LIVE, PACE_TIMED, PACE_ASYNC };
 
 struct session_rec {
 	int64_t id;
@@ -25,15 +26,17 @@ struct session_rec {
 	int64_t ended_at;       /* 0 while not ended */
 	enum session_pace pace;
 	long pace_seconds;      /* timed: how long each question stays open (> 0); else 0 */
+	char pace_time[6];      /* async: the local time a section opens, "HH:MM"; else "" */
 };
 
 const char *session_state_name(enum session_state state);
-/* "live" or "timed". */
+/* "live", "timed" or "async". */
 const char *session_pace_name(enum session_pace pace);
 
 /* Inserts rec and sets rec->id. Returns 0 or a BOT_ERR_DB* code. */
 int store_session_insert(struct store *s, struct session_rec *rec);
-/* Writes state, prompt_index, ended_at, pace and pace_seconds of rec->id. */
+/* Writes state, prompt_index, timezone, ended_at, pace, pace_seconds and pace_time of
+ * rec->id. */
 int store_session_update(struct store *s, const struct session_rec *rec);
 /* Each returns 0 and fills *out, BOT_ERR_NOT_FOUND, or a BOT_ERR_DB* code. */
 int store_session_get(struct store *s, int64_t id, struct session_rec *out);
@@ -48,6 +51,14 @@ int store_session_latest_in(struct store *s, const char *transport, const char *
  * returned. */
 int store_session_each(struct store *s, int (*fn)(void *ud, const struct session_rec *rec),
 		       void *ud);
+
+/* The time zone set for a channel (`!ws tz`) into buf, "" when none is set. Returns 0
+ * or a BOT_ERR_DB* code. */
+int store_channel_timezone(struct store *s, const char *transport, const char *channel,
+			   char *buf, size_t len);
+/* Sets a channel's time zone. Returns 0 or a BOT_ERR_DB* code. */
+int store_channel_set_timezone(struct store *s, const char *transport, const char *channel,
+			       const char *timezone);
 
 /* Records that prompt_index was posted (state "open"), or closed/skipped. */
 int store_prompt_set_state(struct store *s, int64_t session_id, long prompt_index,

@@ -215,9 +215,20 @@ int answer_prompt(struct ctx *c, long index, const char *text)
 
 int answer_current(struct ctx *c, const char *text)
 {
+	long index = -1;
+	int result;
+
 	if (!require_session(c))
 		return 0;
-	return answer_prompt(c, c->session.prompt_index, text);
+	if (c->session.pace != PACE_ASYNC)
+		return answer_prompt(c, c->session.prompt_index, text);
+	/* Async: the day's questions are answered one after the other. */
+	result = pacing_async_answer_index(c, &index);
+	if (result || index >= 0)
+		return result ? result : answer_prompt(c, index, text);
+	return private_text(c, "You have answered every question of this section, so that was "
+			       "not recorded. A reply in a question's thread changes your answer to "
+			       "it; the next section comes on the next working day.");
 }
 
 int cmd_answer(struct ctx *c, const char *args)

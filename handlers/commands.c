@@ -19,13 +19,14 @@ struct command {
 static int cmd_help(struct ctx *c, const char *args);
 
 static const struct command commands[] = {
-	{ "start", NULL, false, "start [template] [live|timed <duration>]", "start a session; you become its facilitator (timed 10m: the bot moves on every 10 minutes)", cmd_start },
+	{ "start", NULL, false, "start [template] [live|timed <duration>|async daily <HH:MM>] [tz <zone>]", "start a session; you become its facilitator (timed 10m: the bot moves on every 10 minutes; async daily 09:00: one section per working day)", cmd_start },
 	{ "next", NULL, false, "next", "move to the next question (facilitator)", cmd_next },
 	{ "back", NULL, false, "back", "go back to the previous question (facilitator)", cmd_back },
 	{ "skip", NULL, false, "skip", "skip this question (facilitator)", cmd_skip },
 	{ "pause", NULL, false, "pause", "pause the session (facilitator)", cmd_pause },
 	{ "resume", NULL, false, "resume", "resume a paused session (facilitator)", cmd_resume },
-	{ "pace", NULL, true, "pace live|timed <duration>", "change how the session moves on (facilitator)", cmd_pace },
+	{ "pace", NULL, true, "pace live|timed <duration>|async daily <HH:MM>", "change how the session moves on (facilitator)", cmd_pace },
+	{ "tz", NULL, false, "tz [zone]", "show or set this channel's time zone, e.g. Europe/Berlin (the facilitator, during a session)", cmd_tz },
 	{ "status", NULL, false, "status", "the current question and who has answered", cmd_status },
 	{ "who", NULL, false, "who", "who has not answered the current question yet", cmd_who },
 	{ "end", NULL, false, "end", "end the session and sum it up (facilitator)", cmd_end },

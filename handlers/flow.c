@@ -73,9 +73,19 @@ static void put_prompt(const struct template *t, long index, struct msg *m)
 		msg_text(m, "%s", p->text);
 }
 
-void flow_question_msg(const struct template *t, long index, struct msg *m)
+/* A question's text, its options and how to answer it. */
+static void put_body(const struct template *t, long index, struct msg *m)
 {
 	const struct prompt *p = &t->prompts[index];
+
+	put_prompt(t, index, m);
+	for (size_t i = 0; i < p->n_options; i++)
+		msg_text(m, "\n  %zu. %s", i + 1, p->options[i].text);
+	msg_text(m, "\n%s", answer_hint(p->kind));
+}
+
+void flow_question_msg(const struct template *t, long index, struct msg *m)
+{
 	long first = index;
 
 	while (first > 0 && !flow_is_question(&t->prompts[first - 1]))
@@ -83,10 +93,29 @@ void flow_question_msg(const struct template *t, long index, struct msg *m)
 	put_heading(t, index, m);
 	for (long i = first; i < index; i++)
 		msg_text(m, "\n%s", t->prompts[i].text);
-	put_prompt(t, index, m);
-	for (size_t i = 0; i < p->n_options; i++)
-		msg_text(m, "\n  %zu. %s", i + 1, p->options[i].text);
-	msg_text(m, "\n%s", answer_hint(p->kind));
+	put_body(t, index, m);
+}
+
+void flow_prompt_msg(const struct template *t, long index, struct msg *m)
+{
+	if (!flow_is_question(&t->prompts[index])) {
+		msg_text(m, "%s", t->prompts[index].text);
+		return;
+	}
+	put_heading(t, index, m);
+	put_body(t, index, m);
+}
+
+void flow_section_prompts(const struct template *t, size_t sec, long *first, long *end)
+{
+	long i = 0;
+
+	while ((size_t)i < t->n_prompts && t->prompts[i].section < sec)
+		i++;
+	*first = i;
+	while ((size_t)i < t->n_prompts && t->prompts[i].section == sec)
+		i++;
+	*end = i;
 }
 
 void flow_closed_msg(const struct template *t, long index, const char *state, struct msg *m)

@@ -23,6 +23,13 @@ size_t flow_count(const struct template *t);
  * its number and section, its text, its options, and how to answer it. */
 void flow_question_msg(const struct template *t, long index, struct msg *m);
 
+/* Appends the post of prompt index alone: an info prompt's text, or a question's heading,
+ * text, options and how to answer it (the async pace posts every prompt on its own). */
+void flow_prompt_msg(const struct template *t, long index, struct msg *m);
+
+/* The prompts of section sec are the indexes [*first, *end) (empty for a bad sec). */
+void flow_section_prompts(const struct template *t, size_t sec, long *first, long *end);
+
 /* Appends what a question's post becomes once the session moved on: its heading and
  * text, marked closed or skipped (state). */
 void flow_closed_msg(const struct template *t, long index, const char *state, struct msg *m);

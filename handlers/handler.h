@@ -8,6 +8,7 @@
 
 #include "bot/msg.h"
 #include "bot/store_actions.h"
+#include "bot/store_jobs.h"
 #include "bot/store_sessions.h"
 #include "handlers/workshop.h"
 
@@ -68,24 +69,79 @@ int cmd_who(struct ctx *c, const char *args);
 int cmd_end(struct ctx *c, const char *args);
 int cmd_templates(struct ctx *c, const char *args);
 int cmd_pace(struct ctx *c, const char *args);
+int cmd_tz(struct ctx *c, const char *args);
 
 /* Moves the open session to its next question, closing the current one as state
  * ("closed" or "skipped"); at the last question it says so privately. */
 int session_advance(struct ctx *c, const char *state);
 
-/* Pacing (pacing.h). Parses "live" or "timed <duration>" into *pace and *seconds (0 for
- * live). Returns 0, or BOT_ERR_INVALID with the reason in err. */
-int pacing_parse(const char *spec, enum session_pace *pace, long *seconds, char *err,
-		 size_t errlen);
+/* Pacing (pacing.h, pacing_async.h). */
+struct pace_spec {
+	enum session_pace pace;
+	long seconds;                  /* timed: per question; else 0 */
+	char time[6];                  /* async: "HH:MM" local; else "" */
+};
+/* Parses "live", "timed <duration>" or "async daily HH:MM" into *out. Returns 0, or
+ * BOT_ERR_INVALID with the reason in err. */
+int pacing_parse(const char *spec, struct pace_spec *out, char *err, size_t errlen);
 /* "10m", "1h30m", "1m30s". */
 void pacing_format_duration(long seconds, char *buf, size_t len);
-/* Cancels the pending warn and advance jobs of a session (sets jobs_changed). */
+/* Cancels the pending pacing jobs (timed and async) of a session (sets jobs_changed). */
 int pacing_cancel(struct ctx *c, int64_t session_id);
-/* Cancels them for c->session and, when it is active and timed, schedules the pair for
- * its open question from c->now. Returns 0 or a BOT_ERR_DB* code. */
+/* Cancels them for c->session and, when it is active, schedules anew from c->now: the
+ * timed pair for its open question, or the async jobs of its open section. Returns 0 or
+ * a BOT_ERR_DB* code. */
 int pacing_reschedule(struct ctx *c);
 /* Appends the session's pace to a status message ("\nPace: ..."). */
 int pacing_describe(struct ctx *c, struct msg *m);
+/* The due time of the session's pending job of kind into *due (0 when none). */
+int pacing_next_due(struct ctx *c, const char *kind, int64_t *due);
+/* Adds a pacing job of kind at due_at for c->session's open question (payload
+ * {"prompt":N}: a job whose session has another question open by then is stale). */
+int pacing_add_job(struct ctx *c, const char *kind, int64_t due_at);
+/* Loads the session of a pacing job into *c (with ev as its event, in the session's
+ * channel). c->has_session is false when the job is to be dropped: not a kind the
+ * caller knows (known false) or malformed, its session is gone, not active, no longer
+ * of pace, has another question open, or its template is gone. Returns 0 or a
+ * BOT_ERR_DB* code. */
+int pacing_job_load(struct workshop *w, const struct store_job *job, int64_t now,
+		    bool known, enum session_pace pace, struct ctx *c, struct event *ev);
+
+/* The async pace (pacing_async.c). Parses "daily HH:MM" (what follows "async") into
+ * out->time. */
+int pacing_async_parse(const char *spec, struct pace_spec *out, char *err, size_t errlen);
+/* Opens the section of question index now: posts a heading and each of its prompts not
+ * open yet, moves the session to the section's first question and schedules the next
+ * section and the nudge. delayed adds the offline note. */
+int pacing_async_open(struct ctx *c, long index, bool delayed);
+/* next (dir 1, state "closed"), skip (1, "skipped"), back (-1, "closed") by sections. */
+int pacing_async_step(struct ctx *c, int dir, const char *state);
+/* Marks every open prompt of the open section as state (and their posts). */
+int pacing_async_close(struct ctx *c, const char *state);
+/* Schedules the async jobs of c->session's open section (after pacing_cancel). */
+int pacing_async_schedule(struct ctx *c);
+/* Appends the async pace line of a status message. */
+int pacing_async_describe(struct ctx *c, struct msg *m);
+/* Appends who has not answered every question of the open section yet, with the
+ * question numbers ("bob (3, 5), carol (4)"), and sets *listed to how many. */
+int pacing_async_missing(struct ctx *c, struct msg *m, size_t *listed);
+/* The author's first unanswered question of the open section into *index (-1 when
+ * they answered all). */
+int pacing_async_answer_index(struct ctx *c, long *index);
+
+/* Who has answered question index of the open session (for an action-items question:
+ * who has added an action item to the session), as user ids. */
+struct answered {
+	char ids[64][128];
+	size_t n;
+	size_t total;          /* may exceed the 64 ids kept */
+};
+int answered_load(struct ctx *c, long index, struct answered *an);
+bool answered_has(const struct answered *an, const char *user_id);
+
+/* Closes prompt index of the session as state ("closed" or "skipped") and marks its post
+ * so (a question's; an info prompt has no post of its own to mark). */
+int session_close_prompt(struct ctx *c, long index, const char *state);
 
 int cmd_answer(struct ctx *c, const char *args);
 int cmd_retract(struct ctx *c, const char *args);

@@ -10,6 +10,7 @@
 #include "handlers/dates.h"
 #include "handlers/flow.h"
 #include "handlers/handler.h"
+#include "handlers/pacing_async.h"
 #include "handlers/reminders.h"
 #include "handlers/text.h"
 
@@ -33,25 +34,25 @@ void pacing_format_duration(long seconds, char *buf, size_t len)
 		snprintf(buf + used, len - used, "%lds", s);
 }
 
-int pacing_parse(const char *spec, enum session_pace *pace, long *seconds, char *err,
-		 size_t errlen)
+int pacing_parse(const char *spec, struct pace_spec *out, char *err, size_t errlen)
 {
 	const char *p = text_skip_space(spec);
 
-	if (text_word_is(p, "live") && text_blank(p + 4)) {
-		*pace = PACE_LIVE;
-		*seconds = 0;
+	*out = (struct pace_spec){ .pace = PACE_LIVE };
+	if (text_word_is(p, "live") && text_blank(p + 4))
 		return 0;
-	}
+	if (text_word_is(p, "async"))
+		return pacing_async_parse(p + 5, out, err, errlen);
 	if (!text_word_is(p, "timed"))
-		return bot_fail(err, errlen, BOT_ERR_INVALID, "The pace is live or timed <duration>");
+		return bot_fail(err, errlen, BOT_ERR_INVALID, "The pace is live, timed <duration> "
+				"or async daily <HH:MM>");
 	p = text_skip_space(p + 5);
 	if (!*p)
 		return bot_fail(err, errlen, BOT_ERR_INVALID, "A timed pace needs a duration, "
 				"e.g. timed 10m");
-	if (dates_parse_duration(p, seconds, err, errlen) != 0)
+	if (dates_parse_duration(p, &out->seconds, err, errlen) != 0)
 		return BOT_ERR_INVALID;
-	*pace = PACE_TIMED;
+	out->pace = PACE_TIMED;
 	return 0;
 }
 
@@ -59,7 +60,8 @@ int pacing_parse(const char *spec, enum session_pace *pace, long *seconds, char 
 
 int pacing_cancel(struct ctx *c, int64_t session_id)
 {
-	static const char *const kinds[] = { PACING_KIND_WARN, PACING_KIND_ADVANCE };
+	static const char *const kinds[] = { PACING_KIND_WARN, PACING_KIND_ADVANCE,
+					     ASYNC_KIND_OPEN, ASYNC_KIND_NUDGE };
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		struct store_job_match m = { .kind = kinds[i], .session_id = session_id };
@@ -72,7 +74,7 @@ int pacing_cancel(struct ctx *c, int64_t session_id)
 	return 0;
 }
 
-static int add_job(struct ctx *c, const char *kind, int64_t due_at)
+int pacing_add_job(struct ctx *c, const char *kind, int64_t due_at)
 {
 	char payload[48];
 	struct store_job job = { .kind = kind, .due_at = due_at, .session_id = c->session.id,
@@ -91,21 +93,41 @@ int pacing_reschedule(struct ctx *c)
 	const struct session_rec *s = &c->session;
 	int rc = pacing_cancel(c, s->id);
 
-	if (rc || s->state != SESSION_ACTIVE || s->pace != PACE_TIMED || s->pace_seconds <= 0)
+	if (rc || s->state != SESSION_ACTIVE)
 		return rc;
+	if (s->pace == PACE_ASYNC)
+		return pacing_async_schedule(c);
+	if (s->pace != PACE_TIMED || s->pace_seconds <= 0)
+		return 0;
 	if (s->pace_seconds > PACING_WARN_MIN_S)
-		rc = add_job(c, PACING_KIND_WARN, c->now + s->pace_seconds - PACING_WARN_BEFORE_S);
-	return rc ? rc : add_job(c, PACING_KIND_ADVANCE, c->now + s->pace_seconds);
+		rc = pacing_add_job(c, PACING_KIND_WARN,
+				    c->now + s->pace_seconds - PACING_WARN_BEFORE_S);
+	return rc ? rc : pacing_add_job(c, PACING_KIND_ADVANCE, c->now + s->pace_seconds);
 }
 
-/* The due time of the session's pending advance job. */
-static int find_advance(void *ud, const struct store_job *job)
+struct due_of {
+	const char *kind;
+	int64_t due;
+};
+
+static int find_due(void *ud, const struct store_job *job)
 {
-	if (job->kind && strcmp(job->kind, PACING_KIND_ADVANCE) == 0) {
-		*(int64_t *)ud = job->due_at;
+	struct due_of *d = ud;
+
+	if (job->kind && strcmp(job->kind, d->kind) == 0) {
+		d->due = job->due_at;
 		return 1;
 	}
 	return 0;
+}
+
+int pacing_next_due(struct ctx *c, const char *kind, int64_t *due)
+{
+	struct due_of d = { kind, 0 };
+	int rc = store_job_each_pending(c->w->store, c->session.id, find_due, &d);
+
+	*due = d.due;
+	return rc == 1 ? 0 : rc;
 }
 
 int pacing_describe(struct ctx *c, struct msg *m)
@@ -115,14 +137,16 @@ int pacing_describe(struct ctx *c, struct msg *m)
 	int64_t due = 0;
 	int rc;
 
+	if (s->pace == PACE_ASYNC)
+		return pacing_async_describe(c, m);
 	if (s->pace != PACE_TIMED) {
 		msg_text(m, "\nPace: live (the facilitator moves on with !ws next).");
 		return 0;
 	}
 	pacing_format_duration(s->pace_seconds, dur, sizeof dur);
 	msg_text(m, "\nPace: timed, %s per question", dur);
-	rc = store_job_each_pending(c->w->store, s->id, find_advance, &due);
-	if (rc && rc != 1)
+	rc = pacing_next_due(c, PACING_KIND_ADVANCE, &due);
+	if (rc)
 		return rc;
 	if (s->state == SESSION_PAUSED) {
 		msg_text(m, " (paused: !ws resume gives the question a fresh %s).", dur);
@@ -138,34 +162,49 @@ int pacing_describe(struct ctx *c, struct msg *m)
 
 /* ---- the pace command ---- */
 
+#define PACE_USAGE "Usage: !ws pace live|timed <duration>|async daily <HH:MM>, e.g. !ws pace " \
+	"timed 10m"
+
 int cmd_pace(struct ctx *c, const char *args)
 {
 	char err[BOT_ERRMSG_MAX], dur[32];
-	enum session_pace pace;
-	long seconds;
+	bool was_async = c->session.pace == PACE_ASYNC;
+	struct pace_spec ps;
 	struct msg m;
 	int rc;
 
 	if (!require_session(c) || !require_facilitator(c, "change the pace of"))
 		return 0;
-	if (pacing_parse(args, &pace, &seconds, err, sizeof err) != 0)
-		return private_text(c, "%s. Usage: !ws pace live|timed <duration>, e.g. !ws pace "
-				       "timed 10m", err);
-	c->session.pace = pace;
-	c->session.pace_seconds = seconds;
+	if (pacing_parse(args, &ps, err, sizeof err) != 0)
+		return private_text(c, "%s. " PACE_USAGE, err);
+	c->session.pace = ps.pace;
+	c->session.pace_seconds = ps.seconds;
+	snprintf(c->session.pace_time, sizeof c->session.pace_time, "%s", ps.time);
 	rc = store_session_update(c->w->store, &c->session);
-	if (!rc)
+	/* A session that turns async gets the rest of its open section posted now. */
+	if (!rc && ps.pace == PACE_ASYNC && !was_async && c->session.state == SESSION_ACTIVE)
+		rc = pacing_async_open(c, c->session.prompt_index, false);
+	else if (!rc)
 		rc = pacing_reschedule(c);
 	if (rc)
 		return rc;
 	msg_init(&m);
-	if (pace == PACE_LIVE) {
+	if (ps.pace == PACE_ASYNC) {
+		msg_text(&m, "Pace changed.");
+		rc = pacing_async_describe(c, &m);
+		if (rc) {
+			msg_free(&m);
+			return rc;
+		}
+		return reply(c, &m);
+	}
+	if (ps.pace == PACE_LIVE) {
 		msg_text(&m, "Pace: live. The facilitator moves on with ");
 		msg_code(&m, "!ws next");
 		msg_text(&m, ".");
 		return reply(c, &m);
 	}
-	pacing_format_duration(seconds, dur, sizeof dur);
+	pacing_format_duration(ps.seconds, dur, sizeof dur);
 	msg_text(&m, "Pace: timed, %s per question.", dur);
 	if (c->session.state == SESSION_PAUSED)
 		msg_text(&m, " The session is paused; the clock starts on !ws resume.");
@@ -208,21 +247,20 @@ static int run_advance(struct ctx *c)
 	return post_to_session(c, &c->session, -1, &m);
 }
 
-int pacing_run(struct workshop *w, const struct store_job *job, int64_t now)
+int pacing_job_load(struct workshop *w, const struct store_job *job, int64_t now,
+		    bool known, enum session_pace pace, struct ctx *c, struct event *ev)
 {
-	struct event ev;
-	struct ctx c;
 	long prompt = -1;
 	int rc;
 
-	if (!pacing_is_job(job->kind) || !job->session_id || !job->payload ||
+	*c = (struct ctx){ .w = w, .now = now };
+	if (!known || !job->session_id || !job->payload ||
 	    sscanf(job->payload, "{\"prompt\":%ld}", &prompt) != 1) {
 		log_warn("pacing", "job %lld (%s) is not a pacing job this bot knows; dropped",
 			 (long long)job->id, job->kind ? job->kind : "?");
 		return 0;
 	}
-	c = (struct ctx){ .w = w, .now = now };
-	rc = store_session_get(w->store, job->session_id, &c.session);
+	rc = store_session_get(w->store, job->session_id, &c->session);
 	if (rc == BOT_ERR_NOT_FOUND) {
 		log_warn("pacing", "job %lld: session %lld is gone; dropped", (long long)job->id,
 			 (long long)job->session_id);
@@ -230,25 +268,37 @@ int pacing_run(struct workshop *w, const struct store_job *job, int64_t now)
 	}
 	if (rc)
 		return rc;
-	if (c.session.state != SESSION_ACTIVE || c.session.pace != PACE_TIMED ||
-	    c.session.prompt_index != prompt) {
+	if (c->session.state != SESSION_ACTIVE || c->session.pace != pace ||
+	    c->session.prompt_index != prompt) {
 		log_debug("pacing", "job %lld (%s) of session %lld is stale; nothing to do",
 			  (long long)job->id, job->kind, (long long)job->session_id);
 		return 0;
 	}
-	c.tpl = template_set_find(w->templates, c.session.template_id);
-	if (!c.tpl) {
+	c->tpl = template_set_find(w->templates, c->session.template_id);
+	if (!c->tpl) {
 		log_warn("pacing", "job %lld: session %lld's template '%s' is gone; dropped",
-			 (long long)job->id, (long long)c.session.id, c.session.template_id);
+			 (long long)job->id, (long long)c->session.id, c->session.template_id);
 		return 0;
 	}
 	/* Handlers post through a context; a job has no event, so it gets the session's
 	 * channel as one. */
-	ev = (struct event){ .kind = EVENT_MESSAGE, .transport = c.session.transport,
-			     .channel = c.session.channel, .user = "workshopbot", .text = "" };
-	c.ev = &ev;
-	c.has_session = true;
-	snprintf(c.author, sizeof c.author, "workshopbot");
+	*ev = (struct event){ .kind = EVENT_MESSAGE, .transport = c->session.transport,
+			      .channel = c->session.channel, .user = "workshopbot", .text = "" };
+	c->ev = ev;
+	c->has_session = true;
+	snprintf(c->author, sizeof c->author, "workshopbot");
+	return 0;
+}
+
+int pacing_run(struct workshop *w, const struct store_job *job, int64_t now)
+{
+	struct event ev;
+	struct ctx c;
+	int rc;
+
+	rc = pacing_job_load(w, job, now, pacing_is_job(job->kind), PACE_TIMED, &c, &ev);
+	if (rc || !c.has_session)
+		return rc;
 	if (strcmp(job->kind, PACING_KIND_WARN) == 0)
 		return run_warn(&c, job, now);
 	return run_advance(&c);

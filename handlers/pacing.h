@@ -1,5 +1,6 @@
 /* pacing.h - the timed pace of a session (`start … timed 10m`, `pace timed 10m`), run by
- * the scheduler.
+ * the scheduler. The async pace (one section a day) is in pacing_async.h; parsing a
+ * pace, cancelling and rescheduling a session's pacing jobs cover both (handler.h).
  *
  * In a timed session every question stays open for the session's pace_seconds. When a
  * question opens (start, next, back, skip, resume, `pace timed`, or an advance) the

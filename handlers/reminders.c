@@ -82,8 +82,7 @@ static long local_day(const char *tz, time_t t)
 
 /* The [followup] rules for one session's zone at one instant. */
 struct rules {
-	struct schedule_rules r;
-	struct civil_date *closures;   /* owned */
+	struct schedule_rules r;       /* owns its closures */
 	const char *tz;                /* borrowed: the session's */
 	int morning;                   /* due_morning, minutes after midnight */
 	long every;                    /* overdue_every_days */
@@ -98,11 +97,6 @@ static int rules_init(struct rules *ru, const struct config *cfg, const char *tz
 	struct civil_date today;
 
 	memset(ru, 0, sizeof *ru);
-	ru->r = (struct schedule_rules){
-		.quiet_start_min = (int)cfg->followup_quiet[0],
-		.quiet_end_min = (int)cfg->followup_quiet[1],
-		.working_days = (unsigned)cfg->followup_working_days,
-	};
 	ru->tz = tz;
 	ru->morning = (int)cfg->followup_due_morning;
 	ru->every = cfg->followup_overdue_every_days;
@@ -111,24 +105,12 @@ static int rules_init(struct rules *ru, const struct config *cfg, const char *tz
 	if (dates_today((time_t)now, tz, &today) != 0)
 		return BOT_ERR_INVALID;
 	ru->today = dates_to_days(&today);
-	if (cfg->n_followup_closures) {
-		ru->closures = calloc(cfg->n_followup_closures, sizeof *ru->closures);
-		if (!ru->closures)
-			return BOT_ERR_NOMEM;
-		for (size_t i = 0; i < cfg->n_followup_closures; i++) {
-			/* config.c checked each date */
-			if (dates_parse_iso(cfg->followup_closures[i], &ru->closures[ru->r.n_closures]) == 0)
-				ru->r.n_closures++;
-		}
-		ru->r.closures = ru->closures;
-	}
-	return 0;
+	return schedule_rules_from_config(cfg, &ru->r);
 }
 
 static void rules_free(struct rules *ru)
 {
-	free(ru->closures);
-	ru->closures = NULL;
+	schedule_rules_free(&ru->r);
 }
 
 /* due_morning on local day `day`, moved to the next allowed minute. Returns 0, or

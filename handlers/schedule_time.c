@@ -1,7 +1,9 @@
 #include "handlers/schedule_time.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 
+#include "bot/config.h"
 #include "bot/err.h"
 #include "bot/tz.h"
 
@@ -29,6 +31,36 @@ void schedule_rules_default(struct schedule_rules *r)
 		.closures = NULL,
 		.n_closures = 0,
 	};
+}
+
+int schedule_rules_from_config(const struct config *cfg, struct schedule_rules *r)
+{
+	struct civil_date *closures = NULL;
+
+	*r = (struct schedule_rules){
+		.quiet_start_min = (int)cfg->followup_quiet[0],
+		.quiet_end_min = (int)cfg->followup_quiet[1],
+		.working_days = (unsigned)cfg->followup_working_days,
+	};
+	if (!cfg->n_followup_closures)
+		return 0;
+	closures = calloc(cfg->n_followup_closures, sizeof *closures);
+	if (!closures)
+		return BOT_ERR_NOMEM;
+	for (size_t i = 0; i < cfg->n_followup_closures; i++) {
+		/* config.c checked each date */
+		if (dates_parse_iso(cfg->followup_closures[i], &closures[r->n_closures]) == 0)
+			r->n_closures++;
+	}
+	r->closures = closures;
+	return 0;
+}
+
+void schedule_rules_free(struct schedule_rules *r)
+{
+	free((void *)r->closures);
+	r->closures = NULL;
+	r->n_closures = 0;
 }
 
 static bool minute_ok(int m)

@@ -44,6 +44,14 @@ struct schedule_rules {
 /* The defaults: quiet hours 20:00-08:00, Monday to Friday, no closures. */
 void schedule_rules_default(struct schedule_rules *r);
 
+struct config;
+
+/* The [followup] rules of cfg (quiet_hours, working_days, closures) into r, whose
+ * closures are then owned by r: free them with schedule_rules_free(). Returns 0 or
+ * BOT_ERR_NOMEM (r then holds no closures). */
+int schedule_rules_from_config(const struct config *cfg, struct schedule_rules *r);
+void schedule_rules_free(struct schedule_rules *r);
+
 /* The first instant >= t that is on a working day, not a closure date and outside quiet
  * hours, in zone tz. t itself when it is allowed; otherwise the start of the next allowed
  * minute (22:10 with quiet 20:00-08:00 -> 08:00 the next working day; Saturday -> Monday

@@ -6,6 +6,7 @@
 #include "bot/err.h"
 #include "bot/store_answers.h"
 #include "bot/store_actions.h"
+#include "bot/tz.h"
 #include "handlers/flow.h"
 #include "handlers/handler.h"
 #include "handlers/pacing.h"
@@ -29,18 +30,50 @@ static int open_question(struct ctx *c, long index)
 	return result ? result : pacing_reschedule(c);
 }
 
-/* Closes the open question as state ("closed" or "skipped") and marks its post so. */
-static int close_question(struct ctx *c, const char *state)
+int session_close_prompt(struct ctx *c, long index, const char *state)
 {
-	long index = c->session.prompt_index;
 	struct msg m;
 	int result = store_prompt_set_state(c->w->store, c->session.id, index, state, c->now);
 
-	if (result || !c->tpl)
+	if (result || !c->tpl || !flow_is_question(&c->tpl->prompts[index]))
 		return result;
 	msg_init(&m);
 	flow_closed_msg(c->tpl, index, state, &m);
 	return update_question(c, &c->session, index, &m);
+}
+
+/* Closes what is open: the open question, or in an async session its whole section. */
+static int close_question(struct ctx *c, const char *state)
+{
+	if (c->session.pace == PACE_ASYNC && c->tpl)
+		return pacing_async_close(c, state);
+	return session_close_prompt(c, c->session.prompt_index, state);
+}
+
+/* How the session moves on, for the welcome (up to "... with "). */
+static void put_how(struct ctx *c, struct msg *m)
+{
+	const struct session_rec *s = &c->session;
+	char dur[32];
+
+	if (s->pace == PACE_ASYNC) {
+		msg_text(m, "\nHow it works: I open one section a day, at %s (%s) on working days, "
+			    "and post each of its questions; reply in a question's thread to answer it "
+			    "(in the console: one line per answer, in the order asked). A new answer "
+			    "replaces your earlier one. The facilitator can open the next section "
+			    "early with ", s->pace_time, s->timezone);
+		return;
+	}
+	msg_text(m, "\nHow it works: I post one question at a time; reply to answer it (a new "
+		    "answer replaces your earlier one). ");
+	if (s->pace != PACE_TIMED) {
+		msg_text(m, "The facilitator moves on with ");
+		return;
+	}
+	pacing_format_duration(s->pace_seconds, dur, sizeof dur);
+	msg_text(m, "Each question stays open for %s, then I move on by myself%s; the facilitator "
+		    "can still move on with ", dur,
+		 s->pace_seconds > PACING_WARN_MIN_S ? " (with a one-minute warning)" : "");
 }
 
 static int post_welcome(struct ctx *c)
@@ -55,18 +88,7 @@ static int post_welcome(struct ctx *c)
 	msg_text(&m, ".\n%s", t->description);
 	if (t->presenters)
 		msg_text(&m, "\nPresented by: %s", t->presenters);
-	msg_text(&m, "\nHow it works: I post one question at a time; reply to answer it (a new "
-		     "answer replaces your earlier one). ");
-	if (c->session.pace == PACE_TIMED) {
-		char dur[32];
-		pacing_format_duration(c->session.pace_seconds, dur, sizeof dur);
-		msg_text(&m, "Each question stays open for %s, then I move on by myself%s; the "
-			     "facilitator can still move on with ", dur,
-			 c->session.pace_seconds > PACING_WARN_MIN_S ? " (with a one-minute warning)"
-								      : "");
-	} else {
-		msg_text(&m, "The facilitator moves on with ");
-	}
+	put_how(c, &m);
 	msg_code(&m, "!ws next");
 	msg_text(&m, ". ");
 	msg_code(&m, "!ws help");
@@ -74,19 +96,65 @@ static int post_welcome(struct ctx *c)
 	return post_to_session(c, &c->session, -1, &m);
 }
 
-#define START_USAGE "Usage: !ws start [template] [live|timed <duration>], e.g. !ws start timed 10m"
+#define START_USAGE "Usage: !ws start [template] [live|timed <duration>|async daily <HH:MM>] " \
+	"[tz <zone>], e.g. !ws start timed 10m or !ws start async daily 09:00 tz Europe/Berlin"
+
+/* Splits the options after the template, in any order: a pace (into pace) and
+ * "tz <zone>" (into zone, "" when not given). Returns 0, or BOT_ERR_INVALID with the
+ * reason in err. */
+static int start_options(const char *spec, char *pace, size_t pace_len, char *zone,
+			 size_t zone_len, char *err, size_t errlen)
+{
+	const char *tz = text_last_word(spec, "tz");
+	const char *name, *rest;
+
+	zone[0] = '\0';
+	if (!tz) {
+		snprintf(pace, pace_len, "%s", spec);
+		return 0;
+	}
+	name = text_skip_space(tz + 2);
+	rest = name;
+	while (*rest && *rest != ' ' && *rest != '\t')
+		rest++;
+	snprintf(zone, zone_len, "%.*s", (int)(rest - name), name);
+	if (!tz_valid(zone))
+		return bot_fail(err, errlen, BOT_ERR_INVALID, "'%.*s' is not a time zone I know "
+				"(e.g. Europe/Berlin, America/New_York, UTC)", 64, zone);
+	snprintf(pace, pace_len, "%.*s%s", (int)(tz - spec), spec, rest);
+	return 0;
+}
+
+/* A new session's zone: the tz option, else the channel's (!ws tz), else the config's. */
+static int start_zone(struct ctx *c, const char *option, char *zone, size_t len)
+{
+	int result = 0;
+
+	snprintf(zone, len, "%s", option);
+	if (!zone[0])
+		result = store_channel_timezone(c->w->store, c->ev->transport, c->ev->channel, zone,
+						len);
+	if (!result && !zone[0])
+		snprintf(zone, len, "%s", c->w->cfg->timezone);
+	return result;
+}
+
+static bool is_start_option(const char *word)
+{
+	return text_word_is(word, "live") || text_word_is(word, "timed") ||
+	       text_word_is(word, "async") || text_word_is(word, "tz");
+}
 
 int cmd_start(struct ctx *c, const char *args)
 {
-	char id[64], err[BOT_ERRMSG_MAX];
+	char id[64], err[BOT_ERRMSG_MAX], pace[256], zone[sizeof c->session.timezone];
 	const char *want, *spec = text_skip_space(args);
 	struct session_rec *s = &c->session;
-	enum session_pace pace = PACE_LIVE;
-	long pace_seconds = 0;
+	struct pace_spec ps = { .pace = PACE_LIVE };
 	int result;
 
 	id[0] = '\0';
-	if (*spec && !text_word_is(spec, "live") && !text_word_is(spec, "timed")) {
+	if (*spec && !is_start_option(spec)) {
 		size_t n = 0;
 		while (spec[n] && spec[n] != ' ' && spec[n] != '\t')
 			n++;
@@ -110,26 +178,31 @@ int cmd_start(struct ctx *c, const char *args)
 		msg_text(&m, ". " START_USAGE);
 		return reply_private(c, &m);
 	}
-	if (*spec && pacing_parse(spec, &pace, &pace_seconds, err, sizeof err) != 0)
+	if (start_options(spec, pace, sizeof pace, zone, sizeof zone, err, sizeof err) != 0 ||
+	    (!text_blank(pace) && pacing_parse(pace, &ps, err, sizeof err) != 0))
 		return private_text(c, "%s. " START_USAGE, err);
 	memset(s, 0, sizeof *s);
+	result = start_zone(c, zone, s->timezone, sizeof s->timezone);
+	if (result)
+		return result;
 	snprintf(s->transport, sizeof s->transport, "%s", c->ev->transport);
 	snprintf(s->channel, sizeof s->channel, "%s", c->ev->channel);
 	snprintf(s->template_id, sizeof s->template_id, "%s", c->tpl->id);
 	snprintf(s->facilitator, sizeof s->facilitator, "%s", c->ev->user);
-	snprintf(s->timezone, sizeof s->timezone, "%s", c->w->cfg->timezone);
 	s->state = SESSION_ACTIVE;
 	s->prompt_index = flow_step(c->tpl, -1, 1);
 	s->started_at = c->now;
-	s->pace = pace;
-	s->pace_seconds = pace_seconds;
+	s->pace = ps.pace;
+	s->pace_seconds = ps.seconds;
+	snprintf(s->pace_time, sizeof s->pace_time, "%s", ps.time);
 	result = store_session_insert(c->w->store, s);
 	if (!result)
 		result = store_member_touch(c->w->store, s->id, c->ev->user, c->ev->user_name, c->now);
 	if (!result)
 		result = post_welcome(c);
 	if (!result)
-		result = open_question(c, s->prompt_index);
+		result = s->pace == PACE_ASYNC ? pacing_async_open(c, s->prompt_index, false)
+					       : open_question(c, s->prompt_index);
 	c->has_session = !result;
 	return result;
 }
@@ -158,16 +231,24 @@ int session_advance(struct ctx *c, const char *state)
 	return result ? result : open_question(c, next);
 }
 
+/* next and skip: to the next question, or in an async session the next section. */
+static int forward(struct ctx *c, const char *state)
+{
+	if (c->session.pace == PACE_ASYNC)
+		return pacing_async_step(c, 1, state);
+	return session_advance(c, state);
+}
+
 int cmd_next(struct ctx *c, const char *args)
 {
 	(void)args;
-	return may_pace(c, "move on in") ? session_advance(c, "closed") : 0;
+	return may_pace(c, "move on in") ? forward(c, "closed") : 0;
 }
 
 int cmd_skip(struct ctx *c, const char *args)
 {
 	(void)args;
-	return may_pace(c, "skip questions in") ? session_advance(c, "skipped") : 0;
+	return may_pace(c, "skip questions in") ? forward(c, "skipped") : 0;
 }
 
 int cmd_back(struct ctx *c, const char *args)
@@ -178,6 +259,8 @@ int cmd_back(struct ctx *c, const char *args)
 	(void)args;
 	if (!may_pace(c, "go back in"))
 		return 0;
+	if (c->session.pace == PACE_ASYNC)
+		return pacing_async_step(c, -1, "closed");
 	prev = flow_step(c->tpl, c->session.prompt_index, -1);
 	if (prev < 0)
 		return private_text(c, "This is the first question; there is nothing before it.");
@@ -217,16 +300,14 @@ int cmd_resume(struct ctx *c, const char *args)
 	result = store_session_update(c->w->store, &c->session);
 	if (!result)
 		result = reply_text(c, "Session resumed.");
-	return result ? result : open_question(c, c->session.prompt_index);
+	if (result)
+		return result;
+	/* Async: the section's heading again, with its next opening, and any of its prompts
+	 * not posted yet (a session that turned async while paused). */
+	if (c->session.pace == PACE_ASYNC)
+		return pacing_async_open(c, c->session.prompt_index, false);
+	return open_question(c, c->session.prompt_index);
 }
-
-/* The people who have answered the open question, as ids. */
-struct answered {
-	struct ctx *c;
-	char ids[64][128];
-	size_t n;
-	size_t total;          /* may exceed the 64 names kept */
-};
 
 static int collect_answered(void *ud, const struct answer_rec *a)
 {
@@ -251,20 +332,17 @@ static int collect_action_owners(void *ud, const struct action_rec *a)
 	return 0;
 }
 
-/* Fills an with who answered the open question; for an action-items question, who has
- * added an action item to the session. */
-static int find_answered(struct ctx *c, struct answered *an)
+int answered_load(struct ctx *c, long index, struct answered *an)
 {
-	const struct prompt *p = &c->tpl->prompts[c->session.prompt_index];
+	const struct prompt *p = &c->tpl->prompts[index];
 
 	memset(an, 0, sizeof *an);
-	an->c = c;
 	if (p->kind == PROMPT_ACTION_ITEMS)
 		return store_action_each_of(c->w->store, c->session.id, collect_action_owners, an);
 	return store_answer_each(c->w->store, c->session.id, p->id, collect_answered, an);
 }
 
-static bool has_answered(const struct answered *an, const char *user_id)
+bool answered_has(const struct answered *an, const char *user_id)
 {
 	for (size_t i = 0; i < an->n; i++)
 		if (strcmp(an->ids[i], user_id) == 0)
@@ -286,7 +364,7 @@ static int list_member(void *ud, const char *user_id, const char *display_name)
 	struct member_list *ml = ud;
 
 	ml->members++;
-	if (has_answered(ml->an, user_id) != ml->want_answered)
+	if (answered_has(ml->an, user_id) != ml->want_answered)
 		return 0;
 	msg_text(ml->m, ml->listed++ ? ", " : " ");
 	msg_user(ml->m, display_name);
@@ -299,7 +377,7 @@ static int list_members(struct ctx *c, struct msg *m, bool want_answered,
 			struct member_list *ml)
 {
 	struct answered an;
-	int result = find_answered(c, &an);
+	int result = answered_load(c, c->session.prompt_index, &an);
 
 	if (!result) {
 		*ml = (struct member_list){ c, &an, m, 0, 0, want_answered };
@@ -332,12 +410,20 @@ int cmd_status(struct ctx *c, const char *args)
 	msg_text(&m, "): question %zu of %zu: ", flow_number(c->tpl, c->session.prompt_index),
 		 flow_count(c->tpl));
 	msg_text(&m, "%s", p->title ? p->title : p->text);
-	msg_text(&m, "\nAnswered by");
-	result = list_members(c, &m, true, &ml);
-	if (result)
-		return result;
-	msg_text(&m, "%s (%zu of %zu).", ml.listed ? "" : " nobody yet", ml.listed, ml.members);
-	result = pacing_describe(c, &m);
+	if (c->session.pace == PACE_ASYNC) {
+		msg_text(&m, "\nNot answered every question of this section yet:");
+		result = pacing_async_missing(c, &m, &ml.listed);
+		msg_text(&m, "%s", ml.listed ? "." : " nobody.");
+	} else {
+		msg_text(&m, "\nAnswered by");
+		result = list_members(c, &m, true, &ml);
+		if (result)
+			return result;
+		msg_text(&m, "%s (%zu of %zu).", ml.listed ? "" : " nobody yet", ml.listed,
+			 ml.members);
+	}
+	if (!result)
+		result = pacing_describe(c, &m);
 	if (result) {
 		msg_free(&m);
 		return result;
@@ -355,12 +441,23 @@ int cmd_who(struct ctx *c, const char *args)
 	if (!require_session(c))
 		return 0;
 	msg_init(&m);
-	msg_text(&m, "Not answered question %zu yet:", flow_number(c->tpl, c->session.prompt_index));
-	result = list_members(c, &m, false, &ml);
+	if (c->session.pace == PACE_ASYNC) {
+		msg_text(&m, "Not answered every question of this section yet:");
+		result = pacing_async_missing(c, &m, &ml.listed);
+		if (result)
+			msg_free(&m);
+	} else {
+		msg_text(&m, "Not answered question %zu yet:",
+			 flow_number(c->tpl, c->session.prompt_index));
+		result = list_members(c, &m, false, &ml);
+	}
 	if (result)
 		return result;
 	if (!ml.listed) {
 		msg_free(&m);
+		if (c->session.pace == PACE_ASYNC)
+			return private_text(c, "Everyone here has answered every question of this "
+					       "section.");
 		return private_text(c, "Everyone here has answered question %zu.",
 				  flow_number(c->tpl, c->session.prompt_index));
 	}

@@ -133,7 +133,7 @@ printf '%s\n' 'alice> !ws start timed' 'alice> !ws start timed 0m' 'alice> !ws s
 check_exit "the console exits 0" 0 $?
 for line in 'alice> !ws start timed' 'alice> !ws start timed 0m' 'alice> !ws start timed soon'; do
 	check_one_line_reply "'$line' is refused with the usage" "$T/bad.out" "$line" \
-		"Usage: !ws start [template] [live|timed <duration>]"
+		"Usage: !ws start [template] [live|timed <duration>|async daily <HH:MM>] [tz <zone>]"
 done
 check_eq "no session was started" 0 "$(sql "$BAD" "SELECT count(*) FROM sessions")"
 

@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 23 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 24 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -150,6 +150,7 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->followup_due_morning, 9 * 60);
 	assert_int_equal(c->followup_overdue_every_days, 3);
 	assert_int_equal(c->followup_overdue_max, 3);
+	assert_int_equal(c->followup_nudge_at, 15 * 60);
 	assert_int_equal(c->followup_quiet[0], 20 * 60);
 	assert_int_equal(c->followup_quiet[1], 8 * 60);
 	assert_int_equal(c->followup_working_days, 0x1f);
@@ -181,6 +182,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->followup_due_morning, b->followup_due_morning);
 	assert_int_equal(a->followup_overdue_every_days, b->followup_overdue_every_days);
 	assert_int_equal(a->followup_overdue_max, b->followup_overdue_max);
+	assert_int_equal(a->followup_nudge_at, b->followup_nudge_at);
 	assert_int_equal(a->followup_quiet[0], b->followup_quiet[0]);
 	assert_int_equal(a->followup_quiet[1], b->followup_quiet[1]);
 	assert_int_equal(a->followup_working_days, b->followup_working_days);
@@ -451,11 +453,13 @@ static void test_followup_values(void **state)
 
 	load_ok(f, "[followup]\nremind_days_before = 0\ndue_morning = 7:30\n"
 		   "overdue_every_days = 7\noverdue_max = 0\nquiet_hours = 22:00 - 06:30\n"
+		   "nudge_at = 16:45\n"
 		   "working_days = sun-thu\nclosures = 2026-12-24, 2026-12-25 ,, 2028-02-29\n");
 	assert_int_equal(f->cfg.followup_remind_days_before, 0);
 	assert_int_equal(f->cfg.followup_due_morning, 7 * 60 + 30);
 	assert_int_equal(f->cfg.followup_overdue_every_days, 7);
 	assert_int_equal(f->cfg.followup_overdue_max, 0);
+	assert_int_equal(f->cfg.followup_nudge_at, 16 * 60 + 45);
 	assert_int_equal(f->cfg.followup_quiet[0], 22 * 60);
 	assert_int_equal(f->cfg.followup_quiet[1], 6 * 60 + 30);
 	/* sun-thu wraps: Sunday (bit 6), Monday to Thursday (bits 0-3) */
@@ -466,7 +470,8 @@ static void test_followup_values(void **state)
 	assert_string_equal(f->cfg.followup_closures[2], "2028-02-29");
 
 	load_ok(f, "[followup]\nquiet_hours = none\nworking_days = Mon, wednesday,FRI\n"
-		   "due_morning = 23:59\n");
+		   "due_morning = 23:59\nnudge_at = NONE\n");
+	assert_int_equal(f->cfg.followup_nudge_at, -1);
 	assert_int_equal(f->cfg.followup_quiet[0], 0);
 	assert_int_equal(f->cfg.followup_quiet[1], 0);
 	assert_int_equal(f->cfg.followup_working_days, 0x15);
@@ -572,6 +577,9 @@ static const struct error_case error_cases[] = {
 	{ "due_morning past midnight", "[followup]\ndue_morning = 24:00\n", 0, BOT_ERR_CONFIG, 2,
 	  "bad value '24:00' for due_morning; expected a local time such as 09:00",
 	  "due_morning = 24:00" },
+	{ "nudge_at neither a time nor none", "[followup]\nnudge_at = never\n", 0, BOT_ERR_CONFIG,
+	  2, "bad value 'never' for nudge_at; expected a local time such as 15:00, or none",
+	  "nudge_at = never" },
 	{ "due_morning without minutes", "[followup]\ndue_morning = 9\n", 0, BOT_ERR_CONFIG, 2,
 	  "bad value '9' for due_morning", "due_morning = 9" },
 	{ "due_morning with 60 minutes", "[followup]\ndue_morning = 09:60\n", 0, BOT_ERR_CONFIG,

@@ -26,11 +26,13 @@
 
 #include "bot/store_sessions.h"
 #include "handlers/pacing.h"
+#include "handlers/pacing_async.h"
 #include "handlers/reminders.h"
 #include "tests/unit/workshop_fixture.h"
 
-#define USAGE_START "Usage: !ws start [template] [live|timed <duration>]"
-#define USAGE_PACE "Usage: !ws pace live|timed <duration>"
+#define USAGE_START \
+	"Usage: !ws start [template] [live|timed <duration>|async daily <HH:MM>] [tz <zone>]"
+#define USAGE_PACE "Usage: !ws pace live|timed <duration>|async daily <HH:MM>"
 
 /* ---- suite and case setup ------------------------------------------------------------ */
 
@@ -41,7 +43,8 @@ static int setup(void **state)
 
 /* ---- the outbox, events and jobs ----------------------------------------------------- */
 
-/* Fails unless the pending jobs are exactly `want` ("kind payload ISO", soonest first,
+/* Fails unless the pending pacing jobs (timed and async; an ended session's report-back
+ * prompts are not this suite's) are exactly `want` ("kind payload ISO", soonest first,
  * separated by "; "). */
 static void assert_jobs(struct fixture *f, const char *want)
 {
@@ -50,8 +53,10 @@ static void assert_jobs(struct fixture *f, const char *want)
 	size_t used = 0;
 
 	for (size_t i = 0; i < l.n; i++) {
+		if (!pacing_is_job(l.v[i].kind) && !pacing_async_is_job(l.v[i].kind))
+			continue;
 		clock_format_utc((time_t)l.v[i].due_at, when, sizeof when);
-		used += (size_t)snprintf(got + used, sizeof got - used, "%s%s %s %s", i ? "; " : "",
+		used += (size_t)snprintf(got + used, sizeof got - used, "%s%s %s %s", used ? "; " : "",
 					 l.v[i].kind, l.v[i].payload, when);
 	}
 	if (strcmp(got, want) != 0)
@@ -85,7 +90,9 @@ static long prompt_index(struct fixture *f)
 /* Runs a job by kind, as bot.c does. */
 static int run_by_kind(struct workshop *w, const struct store_job *job, int64_t now)
 {
-	return pacing_is_job(job->kind) ? pacing_run(w, job, now) : reminders_run(w, job, now);
+	return pacing_is_job(job->kind) ? pacing_run(w, job, now)
+	       : pacing_async_is_job(job->kind) ? pacing_async_run(w, job, now)
+	       : reminders_run(w, job, now);
 }
 
 /* Runs one job the way the scheduler does; false when it was no longer pending. */
@@ -359,9 +366,9 @@ static void test_bad_durations_are_refused(void **state)
 	assert_contains(f->sent[0], USAGE_START);
 	REPLY(f, "alice", "!ws start timed soon", "cannot read 'soon' as a duration");
 	assert_contains(f->sent[0], USAGE_START);
-	REPLY(f, "alice", "!ws start community-engagement fast", "The pace is live or timed");
+	REPLY(f, "alice", "!ws start community-engagement fast", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_contains(f->sent[0], USAGE_START);
-	REPLY(f, "alice", "!ws start live now", "The pace is live or timed");
+	REPLY(f, "alice", "!ws start live now", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions"), 0);
 	assert_jobs(f, "");
 
@@ -371,7 +378,7 @@ static void test_bad_durations_are_refused(void **state)
 	REPLY(f, "alice", "!ws pace timed 0m", "must be more than zero");
 	REPLY(f, "alice", "!ws pace timed soon", "cannot read 'soon' as a duration");
 	assert_contains(f->sent[0], USAGE_PACE);
-	REPLY(f, "alice", "!ws pace slow", "The pace is live or timed");
+	REPLY(f, "alice", "!ws pace slow", "The pace is live, timed <duration> or async daily <HH:MM>");
 	assert_jobs(f, "warn {\"prompt\":0} 2026-11-29T09:09:00Z; "
 		       "advance {\"prompt\":0} 2026-11-29T09:10:00Z");
 }
@@ -411,6 +418,235 @@ static void test_end_cancels(void **state)
 				 "AND kind LIKE 'reminder_%'") > 0);
 }
 
+/* ---- the async pace ------------------------------------------------------------------ */
+
+/* Section 1 is questions 1-2 (indexes 0, 1), section 2 the info prompt 2 and questions 3-5
+ * (indexes 3, 4, 5), section 3 questions 6-7 (indexes 6, 7). */
+
+/* alice starts an async session at iso (UTC); it posts the welcome, the section's
+ * heading and its two questions. */
+static void start_async(struct fixture *f, const char *iso, const char *spec)
+{
+	char line[128];
+
+	set_now(iso);
+	snprintf(line, sizeof line, "!ws start %s", spec);
+	assert_int_equal(say(f, "alice", line), 4);
+	assert_contains(f->sent[1], "Section 1 of 7");
+	assert_contains(f->sent[2], "Question 1 of 22");
+	assert_contains(f->sent[3], "Question 2 of 22");
+}
+
+/* Started on a Friday: the nudge that afternoon, the next section on Monday (not on the
+ * weekend), at 09:00 Berlin time. */
+static void test_async_start_skips_the_weekend(void **state)
+{
+	struct fixture *f = *state;
+
+	start_async(f, "2026-12-04T08:30:00Z", "async daily 09:00");
+	assert_contains(f->sent[0], "I open one section a day, at 09:00 (Europe/Berlin)");
+	assert_contains(f->sent[1], "the next section opens Mon 2026-12-07 09:00");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM sessions WHERE pace = 'async' AND "
+				      "pace_time = '09:00' AND prompt_index = 0"), 1);
+	assert_jobs(f, "async_nudge {\"prompt\":0} 2026-12-04T14:00:00Z; "
+		       "async_open {\"prompt\":0} 2026-12-07T08:00:00Z");
+
+	/* A closure on that Monday moves it to Tuesday (config reloaded, then `pace`
+	 * reschedules); a 9:30 time is kept to the minute. */
+	wf_load_config(f, "[workshopbot]\ntimezone = Europe/Berlin\n"
+			  "[followup]\nclosures = 2026-12-07\nnudge_at = none\n");
+	REPLY(f, "alice", "!ws pace async daily 9:30", "next section Tue 2026-12-08 09:30");
+	assert_jobs(f, "async_open {\"prompt\":0} 2026-12-08T08:30:00Z");
+}
+
+/* 09:00 stays 09:00 local across both daylight-saving changes in Berlin. */
+static void test_async_dst_keeps_local_time(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Friday before the last Sunday of October 2026 (CEST, UTC+2) -> Monday (CET). */
+	start_async(f, "2026-10-23T07:00:00Z", "community-engagement async daily 09:00");
+	assert_jobs(f, "async_nudge {\"prompt\":0} 2026-10-23T13:00:00Z; "
+		       "async_open {\"prompt\":0} 2026-10-26T08:00:00Z");
+	REPLY(f, "alice", "!ws end", "has ended");
+
+	/* Friday before the last Sunday of March 2027 (CET) -> Monday (CEST, UTC+2). */
+	start_async(f, "2027-03-26T08:00:00Z", "async daily 09:00");
+	assert_jobs(f, "async_nudge {\"prompt\":0} 2027-03-26T14:00:00Z; "
+		       "async_open {\"prompt\":0} 2027-03-29T07:00:00Z");
+}
+
+/* The nudge names each member with the open question numbers they have not answered;
+ * plain lines answer the author's first open question; nobody left, no nudge. */
+static void test_async_nudge_and_answers(void **state)
+{
+	struct fixture *f = *state;
+	int64_t when;
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	REPLY(f, "bob", "Learn from peers", "your answer to question 1 is saved");
+	REPLY(f, "carol", "!ws answer Hear new ideas", "your answer to question 1 is saved");
+	REPLY(f, "carol", "Plan together", "your answer to question 2 is saved");
+	REPLY(f, "carol", "One more thing", "You have answered every question of this section");
+	REPLY(f, "alice", "!ws who", "Not answered every question of this section yet: alice "
+				     "(1, 2), bob (2).");
+	REPLY(f, "alice", "!ws status", "Pace: async daily 09:00 Europe/Berlin; next section "
+					"Tue 2026-12-08 09:00.");
+
+	assert_int_equal(run_next(f, &when), 1);
+	assert_int_equal(when, at("2026-12-07T14:00:00Z"));
+	assert_contains(f->sent[0], "A nudge for section 1");
+	assert_contains(f->sent[0], "not answered yet: alice (1, 2), bob (2). Reply");
+	assert_not_contains(f->sent[0], "carol");
+	assert_not_contains(f->sent[0], "delayed");
+
+	/* Next day: section 2 (its info prompt and three questions); everyone answers. */
+	assert_int_equal(run_next(f, &when), 5);
+	assert_int_equal(when, at("2026-12-08T08:00:00Z"));
+	assert_contains(f->sent[0], "Section 2 of 7");
+	assert_contains(f->sent[0], "Questions 3 to 5 are open");
+	assert_contains(f->sent[2], "Question 3 of 22");
+	assert_int_equal(prompt_index(f), 3);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const who[] = { "alice", "bob", "carol" };
+		REPLY(f, who[i], "1, 3", "question 3 is saved");
+		REPLY(f, who[i], "none", "question 4 is saved");
+		REPLY(f, who[i], "Use them in reports", "question 5 is saved");
+	}
+	REPLY(f, "bob", "!ws who", "Everyone here has answered every question of this section.");
+	assert_int_equal(run_next(f, &when), 0);
+	assert_int_equal(when, at("2026-12-08T14:00:00Z"));
+}
+
+/* `next` opens the next section at once; the daily job then opens the one after on the
+ * next working day, and the jobs made for the earlier section are stale. */
+static void test_async_early_next_and_stale_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job old = { .kind = ASYNC_KIND_OPEN, .session_id = 1,
+				 .payload = "{\"prompt\":0}" };
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	set_now("2026-12-07T10:00:00Z");
+	REPLY(f, "bob", "!ws next", "only the facilitator");
+	assert_int_equal(say(f, "alice", "!ws next"), 5);
+	assert_contains(f->sent[0], "Section 2 of 7");
+	assert_contains(f->sent[0], "the next section opens Tue 2026-12-08 09:00");
+	assert_int_equal(prompt_index(f), 3);
+	assert_jobs(f, "async_nudge {\"prompt\":3} 2026-12-07T14:00:00Z; "
+		       "async_open {\"prompt\":3} 2026-12-08T08:00:00Z");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM session_prompts WHERE state = "
+				      "'closed' AND prompt_index IN (0, 1)"), 2);
+
+	/* Jobs made for section 1 (as if they had not been cancelled) do nothing. */
+	old.due_at = at("2026-12-07T12:00:00Z");
+	assert_int_equal(store_job_add(f->store, &old, at("2026-12-07T08:00:00Z"), NULL), 0);
+	old.kind = ASYNC_KIND_NUDGE;
+	assert_int_equal(store_job_add(f->store, &old, at("2026-12-07T08:00:00Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-12-07T12:00:00Z")), 0);
+	assert_int_equal(prompt_index(f), 3);
+	assert_jobs(f, "async_nudge {\"prompt\":3} 2026-12-07T14:00:00Z; "
+		       "async_open {\"prompt\":3} 2026-12-08T08:00:00Z");
+
+	/* back reopens section 1; skip moves on again. */
+	set_now("2026-12-07T12:00:00Z");
+	assert_int_equal(say(f, "alice", "!ws back"), 3);
+	assert_contains(f->sent[0], "Section 1 of 7");
+	assert_int_equal(prompt_index(f), 0);
+	assert_int_equal(say(f, "alice", "!ws skip"), 5);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM session_prompts WHERE state = "
+				      "'skipped'"), 2);
+	assert_int_equal(prompt_index(f), 3);
+
+	/* pause cancels; a job of the open section does nothing while paused; resume
+	 * reschedules from then. */
+	REPLY(f, "alice", "!ws pause", "Session paused.");
+	assert_jobs(f, "");
+	old.payload = "{\"prompt\":3}";
+	old.kind = ASYNC_KIND_OPEN;
+	old.due_at = at("2026-12-08T08:00:00Z");
+	assert_int_equal(store_job_add(f->store, &old, at("2026-12-07T12:00:00Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-12-08T08:00:00Z")), 0);
+	assert_int_equal(prompt_index(f), 3);
+	set_now("2026-12-08T09:00:00Z");
+	assert_int_equal(say(f, "alice", "!ws resume"), 2);
+	assert_contains(f->sent[0], "Session resumed.");
+	assert_contains(f->sent[1], "Questions 3 to 5 are open; the next section opens Wed "
+				    "2026-12-09 09:00.");
+	assert_jobs(f, "async_nudge {\"prompt\":3} 2026-12-08T14:00:00Z; "
+		       "async_open {\"prompt\":3} 2026-12-09T08:00:00Z");
+
+	/* pace live cancels; a job of the async pace does nothing in a live session. */
+	REPLY(f, "alice", "!ws pace live", "Pace: live.");
+	assert_jobs(f, "");
+	assert_int_equal(store_job_add(f->store, &old, at("2026-12-08T09:00:00Z"), NULL), 0);
+	assert_int_equal(run_due(f, at("2026-12-09T08:00:00Z")), 0);
+	assert_int_equal(prompt_index(f), 3);
+}
+
+/* Three days offline: one section opens, with the delay note, the nudge about the old
+ * section is left out, and the next waits for the next working day. At the last
+ * section the job says that every section is open. */
+static void test_async_downtime_opens_one_section(void **state)
+{
+	struct fixture *f = *state;
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	assert_int_equal(run_due(f, at("2026-12-10T10:00:00Z")), 5);
+	assert_contains(f->sent[0], "Section 2 of 7");
+	assert_contains(f->sent[0], "the next section opens Fri 2026-12-11 09:00. (delayed: the "
+				    "bot was offline)");
+	assert_not_contains(f->sent[1], "nudge");
+	assert_int_equal(prompt_index(f), 3);
+	assert_jobs(f, "async_nudge {\"prompt\":3} 2026-12-10T14:00:00Z; "
+		       "async_open {\"prompt\":3} 2026-12-11T08:00:00Z");
+
+	/* The last section: from notes (index 22) the job says that all are open. */
+	set_now("2026-12-10T11:00:00Z");
+	for (int i = 0; i < 4; i++)
+		say(f, "alice", "!ws next");
+	assert_int_equal(say(f, "alice", "!ws next"), 2);
+	assert_contains(f->sent[0], "Section 7 of 7");
+	assert_contains(f->sent[0], "this is the last section.");
+	REPLY(f, "alice", "!ws next", "This is the last section.");
+	assert_int_equal(run_due(f, at("2026-12-11T08:00:00Z")), 1);
+	assert_contains(f->sent[0], "Every section is open now.");
+	assert_jobs(f, "");
+}
+
+/* tz: the start option, the channel's zone, a bad zone; a channel zone set during a
+ * session moves it and its async jobs. */
+static void test_async_time_zones(void **state)
+{
+	struct fixture *f = *state;
+
+	set_now("2026-12-07T08:00:00Z");
+	REPLY(f, "alice", "!ws start tz Mars/Olympus async daily 09:00",
+	      "'Mars/Olympus' is not a time zone I know");
+	REPLY(f, "bob", "!ws tz Nowhere/Land", "'Nowhere/Land' is not a time zone I know");
+	REPLY(f, "bob", "!ws tz", "new sessions use Europe/Berlin");
+	REPLY(f, "bob", "!ws tz America/New_York", "This channel's time zone is now America/New_York.");
+	REPLY(f, "bob", "!ws tz", "This channel's time zone is America/New_York.");
+
+	/* The channel's zone; then the option wins over it. */
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	assert_jobs(f, "async_nudge {\"prompt\":0} 2026-12-07T20:00:00Z; "
+		       "async_open {\"prompt\":0} 2026-12-08T14:00:00Z");
+	REPLY(f, "bob", "!ws tz UTC", "only the facilitator");
+	REPLY(f, "alice", "!ws tz Asia/Tokyo", "session #1 follows it");
+	/* 17:00 in Tokyo: the next section is tomorrow at 09:00 there; today's 15:00 nudge
+	 * has passed and tomorrow's would come after it. */
+	REPLY(f, "alice", "!ws status", "async daily 09:00 Asia/Tokyo; next section Tue 2026-12-08 "
+					"09:00.");
+	assert_jobs(f, "async_open {\"prompt\":0} 2026-12-08T00:00:00Z");
+	REPLY(f, "alice", "!ws end", "has ended");
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00 tz Europe/Berlin");
+	assert_jobs(f, "async_nudge {\"prompt\":0} 2026-12-07T14:00:00Z; "
+		       "async_open {\"prompt\":0} 2026-12-08T08:00:00Z");
+	REPLY(f, "alice", "!ws pace async weekly 09:00", "An async pace is async daily <HH:MM>");
+	REPLY(f, "alice", "!ws pace async daily 25:00", "'25:00' is not a time of day");
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -428,6 +664,12 @@ int main(void)
 		CASE(test_bad_durations_are_refused),
 		CASE(test_last_question_time_is_up),
 		CASE(test_end_cancels),
+		CASE(test_async_start_skips_the_weekend),
+		CASE(test_async_dst_keeps_local_time),
+		CASE(test_async_nudge_and_answers),
+		CASE(test_async_early_next_and_stale_jobs),
+		CASE(test_async_downtime_opens_one_section),
+		CASE(test_async_time_zones),
 	};
 
 	return cmocka_run_group_tests_name("pacing", tests, wf_suite_setup, suite_teardown);
