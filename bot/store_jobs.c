@@ -142,6 +142,18 @@ int store_job_mark_done(struct store *s, int64_t id, int64_t now)
 	return update_one(s, st);
 }
 
+int store_job_mark_unsent(struct store *s, int64_t id)
+{
+	static const char sql[] =
+		"UPDATE jobs SET state = 'cancelled' WHERE id = ? AND state = 'done'";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	return update_one(s, st);
+}
+
 int store_job_retry_at(struct store *s, int64_t id, int64_t due_at)
 {
 	static const char sql[] =

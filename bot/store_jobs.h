@@ -75,6 +75,12 @@ int store_job_each_due(struct store *s, int64_t now, int limit,
  * has that id (unknown, already done or cancelled), or BOT_ERR_DB. */
 int store_job_mark_done(struct store *s, int64_t id, int64_t now);
 
+/* A job taken for running (done) that turned out to have nothing to send (its item was
+ * closed, or a later reminder overtook it): marked cancelled, so the history lists only
+ * what was sent. Returns 0, BOT_ERR_NOT_FOUND when no done job has that id, or
+ * BOT_ERR_DB. */
+int store_job_mark_unsent(struct store *s, int64_t id);
+
 /* A pending job's run failed: it is due again at due_at, with one more attempt counted.
  * Returns 0, BOT_ERR_NOT_FOUND when no pending job has that id, or BOT_ERR_DB. */
 int store_job_retry_at(struct store *s, int64_t id, int64_t due_at);

@@ -478,20 +478,20 @@ static bool overtaken(const struct pending_list *l, int64_t action_id, enum stag
 /* Adds the item of one job of the group to lines (when it is still open), and the next
  * job of its chain. */
 static int take_item(struct ctx *c, const struct session_rec *s, const struct rules *ru,
-		     enum stage st, const struct pending_list *pending, int64_t action_id, int n,
-		     struct line *lines, size_t *n_lines)
+		     enum stage st, const struct pending_list *pending, int64_t job_id,
+		     int64_t action_id, int n, struct line *lines, size_t *n_lines)
 {
 	struct action_rec a;
 	int rc = store_action_get(c->w->store, action_id, &a);
 
 	if (rc == BOT_ERR_NOT_FOUND)
-		return 0;
+		return store_job_mark_unsent(c->w->store, job_id) == BOT_ERR_DB ? BOT_ERR_DB : 0;
 	if (rc)
 		return rc;
 	if (a.status != ACTION_OPEN || !a.due_date || a.session_id != s->id ||
 	    (st == STAGE_BEFORE && overtaken(pending, action_id, st, c->now))) {
 		action_rec_clear(&a);
-		return 0;
+		return store_job_mark_unsent(c->w->store, job_id) == BOT_ERR_DB ? BOT_ERR_DB : 0;
 	}
 	if (st == STAGE_DUE || st == STAGE_OVERDUE) {
 		rc = add_next(c->w, ru, s, &a, st == STAGE_DUE ? 0 : n, c->now);
@@ -527,7 +527,7 @@ static int run_group(struct ctx *c, const struct session_rec *s, const struct ru
 	}
 	if (job->payload && sscanf(job->payload, "{\"n\":%d}", &n) != 1)
 		n = 0;
-	rc = take_item(c, s, ru, st, &pending, job->action_id, n, lines, &n_lines);
+	rc = take_item(c, s, ru, st, &pending, job->id, job->action_id, n, lines, &n_lines);
 	if (n_lines)
 		earliest = job->due_at;
 	for (size_t i = 0; !rc && i < pending.n; i++) {
@@ -542,7 +542,8 @@ static int run_group(struct ctx *c, const struct session_rec *s, const struct ru
 		}
 		if (!rc) {
 			size_t before = n_lines;
-			rc = take_item(c, s, ru, st, &pending, p->action_id, p->n, lines, &n_lines);
+			rc = take_item(c, s, ru, st, &pending, p->id, p->action_id, p->n, lines,
+				       &n_lines);
 			if (n_lines > before && p->due_at < earliest)
 				earliest = p->due_at;
 		}
