@@ -390,6 +390,19 @@ static void test_question_post_has_buttons(void **state)
 
 /* A modal built from a form spec, then "submitted" with every option of every checkbox
  * group picked, parses back into a form event with those choices. */
+/* conversations.open takes the user ids as "users" (one id: a 1:1 IM); the post then
+ * names the IM channel like any channel. */
+static void test_open_im_body(void **state)
+{
+	json_t *body = slack_open_im_body("U222");
+
+	(void)state;
+	assert_non_null(body);
+	assert_int_equal(json_object_size(body), 1);
+	assert_string_equal(json_string_value(json_object_get(body, "users")), "U222");
+	json_decref(body);
+}
+
 static void test_modal_round_trip(void **state)
 {
 	char spec[4096], err[BOT_ERRMSG_MAX], frame[8192];
@@ -474,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_text_from_wire),
 		cmocka_unit_test(test_mrkdwn_escapes_user_text),
 		cmocka_unit_test(test_question_post_has_buttons),
+		cmocka_unit_test(test_open_im_body),
 		cmocka_unit_test(test_modal_round_trip),
 	};
 
