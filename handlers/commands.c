@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "assign", NULL, true, "assign <id> @owner", "give an action item an owner", cmd_assign },
 	{ "due", NULL, true, "due <id> <date>", "set or change a due date (or `none`)", cmd_due },
 	{ "snooze", NULL, true, "snooze <id> <duration|date>", "move an action item's next reminder (2d, 1w, friday)", cmd_snooze },
+	{ "dm", NULL, false, "dm [on|off]", "get your reminders by direct message (or not)", cmd_dm },
 	{ "report", NULL, false, "report [session id]", "the summary: answers, tallies, action items", cmd_report },
 	{ "templates", NULL, false, "templates", "list the installed workshops", cmd_templates },
 	{ "help", NULL, false, "help", "this list", cmd_help },

@@ -85,6 +85,9 @@ int cmd_start(struct ctx *c, const char *args)
 	long pace_seconds = 0;
 	int result;
 
+	if (c->direct)
+		return private_text(c, "A workshop runs in a channel: start it there. Here, in our "
+				       "direct messages, you can use done, snooze, due, actions and dm.");
 	id[0] = '\0';
 	if (*spec && !text_word_is(spec, "live") && !text_word_is(spec, "timed")) {
 		size_t n = 0;
