@@ -53,8 +53,13 @@ static int thread_answer(struct ctx *c)
 static int route_message(struct ctx *c)
 {
 	const struct event *ev = c->ev;
-	const char *command = ev->addressed ? ev->text : commands_strip_prefix(ev->text);
+	/* The prefix is optional where the message is for the bot anyway (a slash command, a
+	 * mention, the bot's direct channel), and may still be typed there: `!ws done 3` in
+	 * a direct message, as the reminder there suggests. */
+	const char *command = commands_strip_prefix(ev->text);
 
+	if (!command && (ev->addressed || c->direct))
+		command = ev->text;
 	if (command)
 		return commands_run(c, command);
 	if (text_blank(ev->text))
