@@ -9,6 +9,10 @@
 #                             under timeout(1); DPID, DWRAP, DTIMEOUT, DERR, DOUT, DRCFILE
 #   wait_ready [N] [SECONDS]  n_ready (defined by the caller) reaches N
 #   running / not_running, daemon_stop / daemon_kill9 / daemon_wait [S]   DRC is the status
+#   day_start ISO [ENV...] / day_end   one simulated day with the clock frozen at ISO: the
+#                             daemon started, waited for until the jobs due then ran and
+#                             the outbox is empty; at the end stopped with SIGTERM
+#   outbox_idle, n_jobs_due, jobs_of ITEM STATE, status_of ITEM   the database ($DB)
 #
 # Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
 # caller's EXIT trap.
@@ -189,3 +193,51 @@ daemon_kill9() {
 	kill -KILL "$DPID" 2>/dev/null
 	daemon_wait 10
 }
+
+# ---- simulated days (the clock frozen by WORKSHOPBOT_NOW) ----
+# With a frozen clock `workshopbot run` runs the jobs due when it starts and arms no timer
+# for later ones, so a simulated day is one daemon start, a wait until that day's work is
+# done (bounded polling on the database), what the test does that day, and SIGTERM. They
+# need the caller's daemon_start_ready and DB.
+
+# epoch_of ISO: the UTC instant ISO (2026-12-01T09:00:00Z) in seconds.
+epoch_of() { date -u -d "$1" +%s; }
+
+# n_outbox_pending: queued messages not yet sent (nor failed).
+n_outbox_pending() { sql "$DB" "SELECT count(*) FROM outbox WHERE state = 'pending'" 2>/dev/null; }
+outbox_idle() { count_is 0 n_outbox_pending; }
+
+# n_jobs_due: pending jobs due by the frozen clock.
+n_jobs_due() {
+	sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'pending' AND due_at <= $(epoch_of "$WORKSHOPBOT_NOW")" 2>/dev/null
+}
+day_settled() { count_is 0 n_jobs_due && outbox_idle; }
+
+# day_start ISO [NAME=VALUE...]: the clock set to ISO, the daemon started (ready), and
+# waited for until every job due by then ran and the outbox is empty (else a failed
+# check).
+day_start() {
+	export WORKSHOPBOT_NOW=$1
+	shift
+	daemon_start_ready "$DB" "$@"
+	if ! wait_until 20 day_settled; then
+		not_ok "$WORKSHOPBOT_NOW: the due jobs ran and their messages went out" \
+			"due jobs: $(n_jobs_due), pending messages: $(n_outbox_pending)"
+	fi
+}
+
+# day_end: waits for the outbox to empty, stops the daemon (SIGTERM) and checks it
+# exited 0.
+day_end() {
+	wait_until 15 outbox_idle
+	daemon_stop
+	check_exit "$WORKSHOPBOT_NOW: the daemon stops cleanly on SIGTERM" 0 "$DRC"
+}
+
+# jobs_of ITEM STATE: how many of action item ITEM's reminder jobs are in STATE.
+jobs_of() {
+	sql "$DB" "SELECT count(*) FROM jobs WHERE action_id = $1 AND state = '$2'"
+}
+
+# status_of ITEM: action item ITEM's status (open, done).
+status_of() { sql "$DB" "SELECT status FROM action_items WHERE id = $1"; }
