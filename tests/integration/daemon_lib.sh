@@ -11,7 +11,8 @@
 #   running / not_running, daemon_stop / daemon_kill9 / daemon_wait [S]   DRC is the status
 #   day_start ISO [ENV...] / day_end   one simulated day with the clock frozen at ISO: the
 #                             daemon started, waited for until the jobs due then ran and
-#                             the outbox is empty; at the end stopped with SIGTERM
+#                             the outbox is empty; at the end stopped with SIGTERM;
+#                             day_start_with_config ISO LINE... with a config file
 #   outbox_idle, n_jobs_due, jobs_of ITEM STATE, status_of ITEM   the database ($DB)
 #
 # Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
@@ -224,6 +225,17 @@ day_start() {
 		not_ok "$WORKSHOPBOT_NOW: the due jobs ran and their messages went out" \
 			"due jobs: $(n_jobs_due), pending messages: $(n_outbox_pending)"
 	fi
+}
+
+# day_start_with_config ISO LINE...: day_start with a config file of these lines
+# (--config, that day only).
+day_start_with_config() {
+	local day=$1
+	shift
+	printf '%s\n' "$@" >"$T/day.conf"
+	DAEMON_OPTS=(--config "$T/day.conf")
+	day_start "$day"
+	DAEMON_OPTS=()
 }
 
 # day_end: waits for the outbox to empty, stops the daemon (SIGTERM) and checks it

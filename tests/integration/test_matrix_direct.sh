@@ -97,19 +97,13 @@ check_eq "carol's #3 is still open, its overdue reminder pending" "open 1" "$(st
 day_end
 
 # ---- Mon 12-07: remind_by = direct ----
-cat >"$T/direct.conf" <<'CONF'
-[followup]
-remind_by = direct
-CONF
-DAEMON_OPTS=(--config "$T/direct.conf")
-day_start 2026-12-07T09:00:00Z
+day_start_with_config 2026-12-07T09:00:00Z '[followup]' 'remind_by = direct'
 CDM=$(direct_room_of "$CAROL")
 check_eq "with remind_by = direct carol gets a direct room of her own" "2 true" \
 	"$(n_create_room) $([ -n "$CDM" ] && [ "$CDM" != "$DM" ] && echo true)"
 check_eq "... with her overdue reminder, not in the session's room" "1 0" \
 	"$(n_notices "$CDM" "Overdue reminder for @@carol:fake.local: #3 Print the flyers") $(bodies | grep -c 'Overdue')"
 day_end
-DAEMON_OPTS=()
 
 check_eq "no message failed in the outbox" 0 "$(sql_q "SELECT count(*) FROM outbox WHERE state <> 'sent'")"
 check_no_secrets

@@ -96,18 +96,12 @@ check "every envelope of the day is acked" wait_acks 10
 day_end
 
 # ---- Mon 12-07: remind_by = direct ----
-cat >"$T/direct.conf" <<'CONF'
-[followup]
-remind_by = direct
-CONF
-DAEMON_OPTS=(--config "$T/direct.conf")
-day_start 2026-12-07T09:00:00Z
+day_start_with_config 2026-12-07T09:00:00Z '[followup]' 'remind_by = direct'
 check_eq "with remind_by = direct U333's overdue reminder opens U333's IM" 2 "$(api_count conversations.open)"
 check_eq "... and goes there, not to the channel" "1 0" \
 	"$(n_messages "$(posted_in DU333 '.text | startswith("Overdue reminder for @U333: *#3* Print the flyers")')") $(n_messages "$(posted_in C111 '.text | startswith("Overdue reminder")')")"
 check_eq "nothing for the done items #1 and #2" 0 "$(n_messages '.text | startswith("Overdue") and (contains("#1") or contains("#2"))')"
 day_end
-DAEMON_OPTS=()
 
 check_eq "no message failed in the outbox" 0 "$(sql_q "SELECT count(*) FROM outbox WHERE state <> 'sent'")"
 fake_stop
