@@ -10,6 +10,7 @@
 #include "bot/err.h"
 #include "bot/log.h"
 #include "bot/scheduler.h"
+#include "bot/store_direct.h"
 #include "bot/store_outbox.h"
 #include "handlers/jobs.h"
 
@@ -208,15 +209,24 @@ static int take_queued(void *ud, const struct outbox_rec *m)
 	return failed ? BOT_ERR_NOMEM : 0;
 }
 
-/* An update of a question post names the post's id, known once the post was sent. */
-static void resolve_update_target(struct bot *b, struct queued *q)
+/* An update of a question post names the post's id, known once the post was sent; a
+ * direct message names the direct channel, known once one was opened to the person. */
+static void resolve_target(struct bot *b, struct queued *q)
 {
-	char ref[128];
+	char ref[256];
+	int result;
 
-	if (q->rec.kind != OUTBOX_UPDATE || q->rec.target_ref)
+	if (q->rec.target_ref)
 		return;
-	if (store_prompt_ref(b->store, q->rec.session_id, q->rec.prompt_index, ref, sizeof ref) == 0 &&
-	    ref[0])
+	if (q->rec.kind == OUTBOX_UPDATE)
+		result = store_prompt_ref(b->store, q->rec.session_id, q->rec.prompt_index, ref,
+					  sizeof ref);
+	else if (q->rec.kind == OUTBOX_DIRECT)
+		result = store_direct_channel(b->store, q->rec.transport, q->rec.channel, ref,
+					      sizeof ref);
+	else
+		return;
+	if (result == 0 && ref[0])
 		q->rec.target_ref = copy_into(q, 5, ref, &(bool){ false });
 }
 
@@ -225,7 +235,7 @@ static void send_queued(struct bot *b, struct transport *t, struct queued *q)
 	struct msg m;
 	bool is_msg = q->rec.kind != OUTBOX_FORM;
 
-	resolve_update_target(b, q);
+	resolve_target(b, q);
 	if (is_msg && msg_from_json(q->rec.body, &m) != 0) {
 		/* Only this program writes the outbox; a bad row is a bug, never retried. */
 		log_err("bot", "queued message %lld is unreadable; dropped", (long long)q->rec.id);
@@ -280,6 +290,16 @@ void bot_failed(struct bot *b, int64_t outbox_id, const char *error)
 	log_warn("bot", "message %lld given up: %s", (long long)outbox_id, error);
 	if (result)
 		log_err("bot", "message %lld could not be marked failed: %s", (long long)outbox_id,
+			bot_strerror(result));
+}
+
+void bot_direct_opened(struct bot *b, struct transport *t, const char *user,
+		       const char *channel)
+{
+	int result = store_direct_channel_set(b->store, t->ops->name, user, channel);
+
+	if (result)
+		log_err("bot", "the direct channel %s of %s could not be stored: %s", channel, user,
 			bot_strerror(result));
 }
 

@@ -67,6 +67,11 @@ void bot_flush(struct bot *b, struct transport *t);
 /* A message from the outbox was delivered; ref is the transport's id for it. */
 void bot_sent(struct bot *b, int64_t outbox_id, const char *ref);
 
+/* A transport opened a direct channel to user (for an OUTBOX_DIRECT message): later
+ * direct messages to user find it as their target_ref. */
+void bot_direct_opened(struct bot *b, struct transport *t, const char *user,
+		       const char *channel);
+
 /* A transport stopped for good (a refused token, Socket Mode turned off): it is stopped,
  * and when no other transport runs the bot stops with exit code 1. */
 void bot_transport_failed(struct bot *b, struct transport *t);

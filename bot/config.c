@@ -31,6 +31,7 @@ enum cfg_type {
 	CFG_PATH,       /* a file or directory path */
 	CFG_TIMEZONE,   /* an IANA zone name, checked with tz_valid() */
 	CFG_LOG_LEVEL,  /* error | warn | info | debug, via log_level_parse() */
+	CFG_REMIND_BY,  /* channel | direct, into a bool: true for direct */
 	CFG_INT,        /* a whole number from min_len to max_len, into a long */
 	CFG_LIST,       /* comma-separated items, each trimmed; empty items ignored */
 	CFG_CLOCK,      /* a local time of day H:MM or HH:MM, into a long: minutes after
@@ -98,6 +99,9 @@ static const struct cfg_key keys[] = {
 	{ "followup", "remind_days_before", CFG_INT, 0, 365, "2",
 	  "a number of days from 0 (no early reminder) to 365",
 	  FIELD(followup_remind_days_before), 0, NULL, false },
+	{ "followup", "remind_by", CFG_REMIND_BY, 1, 16, "channel",
+	  "channel (a mention in the session's channel) or direct (a direct message to each "
+	  "owner)", FIELD(followup_remind_direct), 0, NULL, false },
 	{ "followup", "due_morning", CFG_CLOCK, 1, 16, "09:00",
 	  "a local time such as 09:00", FIELD(followup_due_morning), 0, NULL, false },
 	{ "followup", "overdue_every_days", CFG_INT, 1, 365, "3",
@@ -155,6 +159,7 @@ static void key_clear(struct config *cfg, const struct cfg_key *k)
 		break;
 	}
 	case CFG_LOG_LEVEL:
+	case CFG_REMIND_BY:
 	case CFG_INT:
 	case CFG_CLOCK:
 	case CFG_CLOCK_OPT:
@@ -617,15 +622,20 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 			*(unsigned long *)field(cfg, k->offset) = days;
 		goto out;
 	}
-	if (k->type == CFG_LOG_LEVEL) {
-		enum log_level level;
-		if (log_level_parse(s, &level) != 0) {
+	if (k->type == CFG_LOG_LEVEL || k->type == CFG_REMIND_BY) {
+		enum log_level level = LOG_INFO;
+		bool bad = k->type == CFG_LOG_LEVEL ? log_level_parse(s, &level) != 0
+			   : strcmp(s, "channel") != 0 && strcmp(s, "direct") != 0;
+		if (bad) {
 			result = bot_fail(why, whylen, BOT_ERR_CONFIG,
 					  "bad value '%.*s' for %s; expected %s",
 					  CONFIG_ECHO_MAX, s, k->name, k->expect);
 			goto out;
 		}
-		*(enum log_level *)field(cfg, k->offset) = level;
+		if (k->type == CFG_LOG_LEVEL)
+			*(enum log_level *)field(cfg, k->offset) = level;
+		else
+			*(bool *)field(cfg, k->offset) = strcmp(s, "direct") == 0;
 		goto out;
 	}
 	if (check && k->type == CFG_TIMEZONE && !tz_valid(s)) {

@@ -31,6 +31,8 @@ struct config {
 	char **matrix_allow;     /* [matrix] allow_invites_from: users or :servers; none: all */
 	size_t n_matrix_allow;
 	long followup_remind_days_before; /* [followup] remind_days_before: 0 for none */
+	bool followup_remind_direct; /* [followup] remind_by = direct: reminders to everyone by
+	                                direct message (else only to who chose dm on) */
 	long followup_due_morning;   /* [followup] due_morning: minutes after local midnight */
 	long followup_overdue_every_days; /* [followup] overdue_every_days */
 	long followup_overdue_max;   /* [followup] overdue_max: nudges before the escalation */

@@ -55,10 +55,14 @@ const char *console_split_speaker(const char *line, char *name, size_t len)
 	return line + n + 1 + (line[n + 1] == ' ');
 }
 
-/* Prints a message: first line after "workshopbot: ", the rest indented. */
-static void print_message(struct console *c, const char *text)
+/* Prints a message: first line after "workshopbot: " (or, for a direct message,
+ * "workshopbot (direct to NAME): "), the rest indented. */
+static void print_message(struct console *c, const char *direct_to, const char *text)
 {
-	fputs("workshopbot: ", c->out);
+	if (direct_to)
+		fprintf(c->out, "workshopbot (direct to %s): ", direct_to);
+	else
+		fputs("workshopbot: ", c->out);
 	for (const char *p = text; *p; p++) {
 		fputc(*p, c->out);
 		if (*p == '\n')
@@ -293,7 +297,7 @@ static int console_send(struct transport *t, const struct outbox_rec *rec, const
 	text = msg_render_plain(m);
 	if (!text)
 		return BOT_ERR_NOMEM;
-	print_message(c, text);
+	print_message(c, rec->kind == OUTBOX_DIRECT ? rec->channel : NULL, text);
 	free(text);
 	snprintf(ref, sizeof ref, "console:%lld", (long long)rec->id);
 	bot_sent(t->bot, rec->id, ref);

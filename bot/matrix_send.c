@@ -21,7 +21,21 @@ struct matrix_request {
 	struct matrix *m;
 	char path[1400];
 	json_t *content;
+	int64_t id;                /* the outbox id: the txnId is "wb<id>" */
+	const char *type;          /* the event type (a literal) */
+	char *open_user;           /* a direct message to a person with no direct room yet:
+	                              POST /createRoom comes first */
 };
+
+/* The send path of req in room (an id, escaped here). */
+static void set_path(struct matrix_request *req, const char *room_id)
+{
+	char room[600];
+
+	matrix_escape(room_id, room, sizeof room);
+	snprintf(req->path, sizeof req->path, "/rooms/%s/send/%s/wb%lld", room, req->type,
+		 (long long)req->id);
+}
 
 /* The relation that puts a reply in a question's thread (with the reply fallback for
  * clients without threads). */
@@ -114,8 +128,6 @@ int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct 
 	struct matrix *m = (struct matrix *)t;
 	struct outbox_rec r = *rec;
 	struct matrix_request *req;
-	const char *type;
-	char room[600];
 
 	if (!m->pacer || m->state == MATRIX_STOPPING || m->state == MATRIX_STOPPED)
 		return BOT_ERR_STATE;
@@ -138,16 +150,20 @@ int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct 
 	if (!req)
 		return BOT_ERR_NOMEM;
 	req->m = m;
-	req->content = build_content(&r, msg, &type);
-	if (!req->content) {
+	req->id = rec->id;
+	req->content = build_content(&r, msg, &req->type);
+	/* A direct message goes to the person's direct room, created on the first one. */
+	if (r.kind == OUTBOX_DIRECT && !r.target_ref)
+		req->open_user = strdup(r.channel);
+	if (!req->content || (r.kind == OUTBOX_DIRECT && !r.target_ref && !req->open_user)) {
+		json_decref(req->content);
 		free(req);
 		return BOT_ERR_NOMEM;
 	}
 	offer_reactions(req->content, checklist_size(t->bot, &r));
-	matrix_escape(rec->channel, room, sizeof room);
-	snprintf(req->path, sizeof req->path, "/rooms/%s/send/%s/wb%lld", room, type,
-		 (long long)rec->id);
+	set_path(req, r.kind == OUTBOX_DIRECT && r.target_ref ? r.target_ref : r.channel);
 	if (pacer_add(m->pacer, rec->id, rec->channel, r.kind == OUTBOX_CONFIRM, req) != 0) {
+		free(req->open_user);
 		json_decref(req->content);
 		free(req);
 		return BOT_ERR_NOMEM;
@@ -165,15 +181,11 @@ static void give_up(struct matrix *m, struct pacer_item *item, const struct matr
 	pacer_done(m->pacer, item);
 }
 
-static void on_sent(struct matrix *m, void *ud, const struct matrix_result *r)
+/* A call of the message failed (r is not ok): retry, wait or give up by its class. */
+static void call_failed(struct matrix *m, struct pacer_item *item, const struct matrix_result *r)
 {
-	struct pacer_item *item = ud;
-	const char *event_id = json_string_value(json_object_get(r->body, "event_id"));
-
 	switch (matrix_classify(r)) {
 	case MATRIX_ERR_NONE:
-		bot_sent(m->base.bot, item->id, event_id);
-		pacer_done(m->pacer, item);
 		break;
 	case MATRIX_ERR_RATE:
 		log_info("matrix", "rate-limited: waiting %ld ms", r->retry_after_ms > 0
@@ -201,8 +213,52 @@ static void on_sent(struct matrix *m, void *ud, const struct matrix_result *r)
 		give_up(m, item, r);
 		break;
 	}
+}
+
+static void flush_more(struct matrix *m)
+{
 	if (m->state != MATRIX_STOPPING && m->state != MATRIX_STOPPED)
 		bot_flush(m->base.bot, &m->base);
+}
+
+static void on_sent(struct matrix *m, void *ud, const struct matrix_result *r)
+{
+	struct pacer_item *item = ud;
+	const char *event_id = json_string_value(json_object_get(r->body, "event_id"));
+
+	if (matrix_classify(r) == MATRIX_ERR_NONE) {
+		bot_sent(m->base.bot, item->id, event_id);
+		pacer_done(m->pacer, item);
+	} else {
+		call_failed(m, item, r);
+	}
+	flush_more(m);
+}
+
+static void start_send(void *ud, struct pacer_item *item);
+
+/* The direct room was created: it is remembered at once (before the message is sent, so
+ * a retry of the message reuses it) and the message goes there. */
+static void on_created(struct matrix *m, void *ud, const struct matrix_result *r)
+{
+	struct pacer_item *item = ud;
+	struct matrix_request *req = item->data;
+	const char *room_id = json_string_value(json_object_get(r->body, "room_id"));
+	struct matrix_result bad = *r;
+
+	if (matrix_classify(r) != MATRIX_ERR_NONE || !room_id) {
+		if (matrix_classify(r) == MATRIX_ERR_NONE)
+			bad = (struct matrix_result){ .status = r->status, .body = r->body,
+						      .error = "createRoom answer without room_id" };
+		call_failed(m, item, &bad);
+		flush_more(m);
+		return;
+	}
+	bot_direct_opened(m->base.bot, &m->base, req->open_user, room_id);
+	set_path(req, room_id);
+	free(req->open_user);
+	req->open_user = NULL;
+	start_send(NULL, item);
 }
 
 static void start_send(void *ud, struct pacer_item *item)
@@ -210,8 +266,13 @@ static void start_send(void *ud, struct pacer_item *item)
 	struct matrix_request *req = item->data;
 
 	(void)ud;
-	matrix_api_call(req->m, "PUT", req->path, json_incref(req->content), true,
-			SEND_TIMEOUT_MS, on_sent, item);
+	if (req->open_user)
+		matrix_api_call(req->m, "POST", "/createRoom",
+				matrix_direct_room_body(req->open_user),
+				true, SEND_TIMEOUT_MS, on_created, item);
+	else
+		matrix_api_call(req->m, "PUT", req->path, json_incref(req->content), true,
+				SEND_TIMEOUT_MS, on_sent, item);
 }
 
 static void drop_send(void *ud, struct pacer_item *item)
@@ -219,6 +280,7 @@ static void drop_send(void *ud, struct pacer_item *item)
 	struct matrix_request *req = item->data;
 
 	(void)ud;
+	free(req->open_user);
 	json_decref(req->content);
 	free(req);
 }

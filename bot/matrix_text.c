@@ -81,3 +81,9 @@ json_t *matrix_notice_content(const struct msg *m)
 	free(html);
 	return content;
 }
+
+json_t *matrix_direct_room_body(const char *user)
+{
+	return json_pack("{s:b, s:[s], s:s}", "is_direct", 1, "invite", user, "preset",
+			 "trusted_private_chat");
+}

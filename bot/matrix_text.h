@@ -14,6 +14,10 @@
 json_t *matrix_notice_content(const struct msg *m);
 
 /* The HTML of m alone (malloc'd, caller frees; NULL on out-of-memory). */
+/* The POST /createRoom body of a direct room with user: invited, is_direct, the preset
+ * trusted_private_chat (both get the same power). */
+json_t *matrix_direct_room_body(const char *user);
+
 char *matrix_render_html(const struct msg *m);
 
 /* The plain body of m (malloc'd, caller frees; NULL on out-of-memory). */

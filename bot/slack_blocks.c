@@ -207,3 +207,8 @@ out:
 	json_decref(spec);
 	return body;
 }
+
+json_t *slack_open_im_body(const char *user)
+{
+	return json_pack("{s:s}", "users", user);
+}

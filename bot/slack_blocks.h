@@ -24,6 +24,9 @@ json_t *slack_ephemeral_body(const struct outbox_rec *rec, const char *text);
 
 /* The views.open body for a form spec (handlers/forms.h), or NULL with one line in err
  * when the spec is not one. */
+/* conversations.open for the 1:1 IM channel with user. */
+json_t *slack_open_im_body(const char *user);
+
 json_t *slack_modal_body(const struct outbox_rec *rec, char *err, size_t errlen);
 
 #endif

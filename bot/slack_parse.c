@@ -168,6 +168,28 @@ static int parse_deleted(struct slack_frame *f, json_t *e, const struct slack_id
 	return 0;
 }
 
+/* reaction_added on a message: text is the emoji's name, target_ref the message's ts. */
+static int parse_reaction(struct slack_frame *f, json_t *e, const struct slack_identity *me)
+{
+	json_t *item = json_object_get(e, "item");
+	const char *type = str_at(item, "type");
+
+	if (!type || strcmp(type, "message") != 0)
+		return ignore(f, "a reaction on something that is not a message");
+	if (!str_at(e, "user") || !str_at(e, "reaction") || !str_at(item, "channel") ||
+	    !str_at(item, "ts"))
+		return malformed(f, "reaction without user, name, channel or ts");
+	if (me->user_id && strcmp(str_at(e, "user"), me->user_id) == 0)
+		return ignore(f, "the bot's own reaction");
+	f->ev.kind = EVENT_REACTION;
+	f->ev.channel = str_at(item, "channel");
+	f->ev.user = str_at(e, "user");
+	f->ev.text = str_at(e, "reaction");
+	f->ev.target_ref = str_at(item, "ts");
+	f->has_event = true;
+	return 0;
+}
+
 static int parse_events_api(struct slack_frame *f, json_t *payload,
 			    const struct slack_identity *me)
 {
@@ -180,6 +202,12 @@ static int parse_events_api(struct slack_frame *f, json_t *payload,
 		return malformed(f, "events_api envelope without an event type");
 	if (strcmp(type, "app_mention") == 0)
 		return parse_plain_message(f, e, me, true);
+	if (strcmp(type, "reaction_added") == 0) {
+		result = parse_reaction(f, e, me);
+		if (!result && f->has_event)
+			f->ev.dedup_key = str_at(payload, "event_id");
+		return result;
+	}
 	if (strcmp(type, "message") != 0)
 		return ignore(f, "an event type the bot does not use");
 	if (!subtype || strcmp(subtype, "thread_broadcast") == 0 ||

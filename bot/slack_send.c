@@ -23,6 +23,8 @@ struct slack_out {
 	json_t **parts;            /* request bodies, sent in order */
 	size_t n_parts, next_part;
 	char *first_ts;            /* the ts of the first part: the message's id */
+	char *open_user;           /* a direct message to a person with no IM channel yet:
+	                              conversations.open comes first */
 };
 
 static void out_free(struct slack_out *o)
@@ -31,6 +33,7 @@ static void out_free(struct slack_out *o)
 		json_decref(o->parts[i]);
 	free(o->parts);
 	free(o->first_ts);
+	free(o->open_user);
 	free(o);
 }
 
@@ -52,40 +55,31 @@ static void finish(struct slack *s, struct pacer_item *item, const char *ref, co
 	pacer_done(s->pacer, item);
 }
 
-static void on_sent(struct slack *s, void *ud, const struct slack_result *r)
+/* A call of the message failed (r->ok is false): retry, wait or give up by its class. */
+static void call_failed(struct slack *s, struct pacer_item *item, const char *method,
+			const struct slack_result *r)
 {
-	struct pacer_item *item = ud;
-	struct slack_out *o = item->data;
-	const char *ts = json_string_value(json_object_get(r->body, "ts"));
 	char error[160];
 	long wait_s;
 
-	if (!ts)
-		ts = json_string_value(json_object_get(r->body, "message_ts"));
 	switch (slack_classify(r)) {
 	case SLACK_ERR_NONE:
-		if (ts && !o->first_ts)
-			o->first_ts = strdup(ts);
-		if (++o->next_part < o->n_parts)
-			pacer_again(s->pacer, item);
-		else
-			finish(s, item, o->first_ts, NULL);
 		break;
 	case SLACK_ERR_RATE:
 		wait_s = r->retry_after_s > 0 ? r->retry_after_s : RATE_DEFAULT_S;
-		log_info("slack", "%s rate-limited: waiting %ld s", o->method, wait_s);
+		log_info("slack", "%s rate-limited: waiting %ld s", method, wait_s);
 		pacer_retry(s->pacer, item, 1000 * (uint64_t)wait_s);
 		break;
 	case SLACK_ERR_TEMPORARY:
 		if (item->failures >= RETRY_MAX) {
-			snprintf(error, sizeof error, "%s: %s (gave up)", o->method, r->error);
+			snprintf(error, sizeof error, "%s: %s (gave up)", method, r->error);
 			finish(s, item, NULL, error);
 			break;
 		}
 		pacer_retry(s->pacer, item, (uint64_t)BACKOFF_BASE_MS << (item->failures < 6 ? item->failures : 6));
 		break;
 	case SLACK_ERR_AUTH:
-		slack_fatal(s, o->method, r);
+		slack_fatal(s, method, r);
 		return;
 	case SLACK_ERR_CHANNEL:
 		log_warn("slack", "cannot post in a channel: %s; invite the bot to it "
@@ -94,7 +88,7 @@ static void on_sent(struct slack *s, void *ud, const struct slack_result *r)
 	case SLACK_ERR_MAYBE_DONE:
 	case SLACK_ERR_PERMANENT:
 		/* internal_error may have posted it: never blindly post again. */
-		snprintf(error, sizeof error, "%s: %s", o->method, r->error);
+		snprintf(error, sizeof error, "%s: %s", method, r->error);
 		finish(s, item, NULL, strcmp(r->error, "already_reacted") == 0 ? NULL : error);
 		break;
 	}
@@ -102,12 +96,63 @@ static void on_sent(struct slack *s, void *ud, const struct slack_result *r)
 		bot_flush(s->base.bot, &s->base);
 }
 
+static void on_sent(struct slack *s, void *ud, const struct slack_result *r)
+{
+	struct pacer_item *item = ud;
+	struct slack_out *o = item->data;
+	const char *ts = json_string_value(json_object_get(r->body, "ts"));
+
+	if (!r->ok) {
+		call_failed(s, item, o->method, r);
+		return;
+	}
+	if (!ts)
+		ts = json_string_value(json_object_get(r->body, "message_ts"));
+	if (ts && !o->first_ts)
+		o->first_ts = strdup(ts);
+	if (++o->next_part < o->n_parts)
+		pacer_again(s->pacer, item);
+	else
+		finish(s, item, o->first_ts, NULL);
+	if (can_send(s))
+		bot_flush(s->base.bot, &s->base);
+}
+
+static void start_send(void *ud, struct pacer_item *item);
+
+/* conversations.open answered: the IM channel is remembered and the message goes there. */
+static void on_opened(struct slack *s, void *ud, const struct slack_result *r)
+{
+	struct pacer_item *item = ud;
+	struct slack_out *o = item->data;
+	const char *channel = json_string_value(json_object_get(json_object_get(r->body, "channel"),
+								"id"));
+	struct slack_result bad = { .status = r->status, .error = "answer without channel.id",
+				    .body = r->body };
+
+	if (!r->ok || !channel) {
+		call_failed(s, item, "conversations.open", r->ok ? &bad : r);
+		return;
+	}
+	bot_direct_opened(s->base.bot, &s->base, o->open_user, channel);
+	for (size_t i = 0; i < o->n_parts; i++)
+		json_object_set_new(o->parts[i], "channel", json_string(channel));
+	free(o->open_user);
+	o->open_user = NULL;
+	start_send(NULL, item);
+}
+
 static void start_send(void *ud, struct pacer_item *item)
 {
 	struct slack_out *o = item->data;
 
 	(void)ud;
-	slack_api_call(o->s, o->method, json_incref(o->parts[o->next_part]), false, on_sent, item);
+	if (o->open_user)
+		slack_api_call(o->s, "conversations.open", slack_open_im_body(o->open_user),
+			       false, on_opened, item);
+	else
+		slack_api_call(o->s, o->method, json_incref(o->parts[o->next_part]), false, on_sent,
+			       item);
 }
 
 static void drop_send(void *ud, struct pacer_item *item)
@@ -197,6 +242,16 @@ static int prepare(struct slack_out *o, const struct outbox_rec *rec, const stru
 	case OUTBOX_UPDATE:
 		snprintf(o->method, sizeof o->method, "chat.update");
 		result = add_part(o, slack_update_body(rec, text));
+		break;
+	case OUTBOX_DIRECT:
+		/* Posted in the IM channel; until it is known the parts name the person (a
+		 * channel Slack also accepts) and conversations.open replaces it. */
+		snprintf(o->method, sizeof o->method, "chat.postMessage");
+		if (!rec->target_ref && !(o->open_user = strdup(rec->channel)))
+			result = BOT_ERR_NOMEM;
+		else
+			result = add_post_parts(o, &(struct outbox_rec){ .channel = rec->target_ref
+					? rec->target_ref : rec->channel, .prompt_index = -1 }, text);
 		break;
 	case OUTBOX_FORM:
 		snprintf(o->method, sizeof o->method, "views.open");

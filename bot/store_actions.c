@@ -136,7 +136,7 @@ int store_action_each_in(struct store *s, const char *transport, const char *cha
 {
 	static const char sql[] =
 		"SELECT " ACTION_COLUMNS " FROM action_items a JOIN sessions s "
-		"ON s.id = a.session_id WHERE s.transport = ?1 AND s.channel = ?2 "
+		"ON s.id = a.session_id WHERE s.transport = ?1 AND (?2 IS NULL OR s.channel = ?2) "
 		"AND (?3 = 1 OR a.status = 'open') AND (?4 IS NULL OR a.owner = ?4) ORDER BY a.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	struct action_visit v = { fn, ud };

@@ -40,8 +40,9 @@ enum action_filter {
 	ACTIONS_ALL,         /* open and done */
 };
 
-/* Calls fn for the items of every session in a channel (transport + channel), filtered
- * by status and, when owner is not NULL, by owner; ordered by id. */
+/* Calls fn for the items of every session in a channel (transport + channel; every
+ * channel of the transport when channel is NULL), filtered by status and, when owner is
+ * not NULL, by owner; ordered by id. */
 int store_action_each_in(struct store *s, const char *transport, const char *channel,
 			 enum action_filter filter, const char *owner,
 			 int (*fn)(void *ud, const struct action_rec *a), void *ud);

@@ -4,7 +4,8 @@
 
 #include "err.h"
 
-static const char *const kind_names[] = { "post", "private", "confirm", "update", "form" };
+static const char *const kind_names[] = { "post", "private", "confirm", "update", "form",
+						"direct" };
 
 const char *outbox_kind_name(enum outbox_kind kind)
 {
@@ -40,6 +41,54 @@ int store_outbox_put(struct store *s, const struct outbox_rec *rec, int64_t now)
 	sqlite3_bind_int64(st, 9, rec->prompt_index);
 	sqlite3_bind_int64(st, 10, now);
 	return store_step_done(s, st);
+}
+
+int store_outbox_add_action(struct store *s, int64_t outbox_id, int64_t action_id)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO outbox_actions (outbox_id, action_id) VALUES (?, ?)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return BOT_ERR_DB;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	sqlite3_bind_int64(st, 2, action_id);
+	return store_step_done(s, st);
+}
+
+struct action_ids {
+	int64_t *ids;
+	size_t max, n;
+};
+
+static int take_action_id(void *ud, sqlite3_stmt *st)
+{
+	struct action_ids *a = ud;
+
+	if (a->n < a->max)
+		a->ids[a->n] = sqlite3_column_int64(st, 0);
+	a->n++;
+	return 0;
+}
+
+int store_outbox_actions_of(struct store *s, const char *transport, const char *remote_ref,
+			    int64_t *ids, size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT a.action_id FROM outbox o JOIN outbox_actions a ON a.outbox_id = o.id "
+		"WHERE o.transport = ? AND o.remote_ref = ? AND o.state = 'sent' "
+		"ORDER BY a.action_id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct action_ids a = { ids, max, 0 };
+	int result;
+
+	if (st) {
+		store_bind_text(st, 1, transport);
+		store_bind_text(st, 2, remote_ref);
+	}
+	result = store_each_row(s, st, take_action_id, &a);
+	*n = result ? 0 : a.n;
+	return result;
 }
 
 struct outbox_visit {

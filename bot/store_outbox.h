@@ -15,6 +15,9 @@ enum outbox_kind {
 	OUTBOX_UPDATE,     /* replaces the text of a question post (session_id, prompt_index) */
 	OUTBOX_FORM,       /* opens a form for visible_to; target_ref is the transport's
 	                      trigger; body is a form spec (forms.h), not a message */
+	OUTBOX_DIRECT,     /* a message to one person by direct message: channel is the
+	                      person's user id; when read back for sending, target_ref is
+	                      the direct channel already opened to them (NULL: none yet) */
 };
 
 /* A message to queue, or (borrowed strings, valid only during a callback) one queued. */
@@ -34,8 +37,17 @@ struct outbox_rec {
 
 const char *outbox_kind_name(enum outbox_kind kind);
 
-/* Queues a message (rec->id and rec->attempts are ignored). */
+/* Queues a message (rec->id and rec->attempts are ignored); store_last_id() is then
+ * its id. */
 int store_outbox_put(struct store *s, const struct outbox_rec *rec, int64_t now);
+
+/* Records that queued message outbox_id is about action item action_id (a reminder). */
+int store_outbox_add_action(struct store *s, int64_t outbox_id, int64_t action_id);
+
+/* The action items the sent message with the transport's id remote_ref is about: up to
+ * max ids into ids (lowest first), their total count into *n (0: not such a message). */
+int store_outbox_actions_of(struct store *s, const char *transport, const char *remote_ref,
+			    int64_t *ids, size_t max, size_t *n);
 
 /* Calls fn for at most limit pending messages of a transport, oldest first. */
 int store_outbox_each_pending(struct store *s, const char *transport, int limit,

@@ -182,7 +182,7 @@ out:
 int cmd_action(struct ctx *c, const char *args)
 {
 	struct session_rec s;
-	int result = channel_session(c, &s);
+	int result = c->direct ? BOT_ERR_NOT_FOUND : channel_session(c, &s);
 
 	if (result == BOT_ERR_NOT_FOUND)
 		return private_text(c, "No workshop has run here yet, and action items belong to one. "
@@ -213,17 +213,18 @@ int cmd_actions(struct ctx *c, const char *args)
 	struct item_list l = { &m, 0 };
 	int result;
 
-	if (text_word_is(args, "mine"))
+	/* In a direct message: the person's own items, of every session. */
+	if (text_word_is(args, "mine") || c->direct)
 		owner = c->ev->user;
-	else if (text_word_is(args, "all"))
+	if (text_word_is(args, "all"))
 		filter = ACTIONS_ALL;
-	else if (!text_blank(args))
+	else if (!text_blank(args) && !text_word_is(args, "mine"))
 		return private_text(c, "Usage: !ws actions [mine|all]");
 	msg_init(&m);
-	msg_bold(&m, "%s action items here:", owner ? "Your open" : filter == ACTIONS_ALL ? "All"
-											   : "Open");
-	result = store_action_each_in(c->w->store, c->ev->transport, c->ev->channel, filter, owner,
-				      list_item, &l);
+	msg_bold(&m, "%s action items here:", owner ? (filter == ACTIONS_ALL ? "Your" : "Your open")
+						       : filter == ACTIONS_ALL ? "All" : "Open");
+	result = store_action_each_in(c->w->store, c->ev->transport, c->direct ? NULL : c->ev->channel,
+				      filter, owner, list_item, &l);
 	if (result) {
 		msg_free(&m);
 		return result;
@@ -251,9 +252,12 @@ static int load_item(struct ctx *c, const char *id_text, const char *usage,
 		return private_text(c, "There is no action item #%lld here (see !ws actions all).", id);
 	if (result)
 		return result;
+	/* Here: an item of a session in this channel or, in a direct message, one of the
+	 * author's own (owned or added) on this transport. */
 	result = store_session_get(c->w->store, a->session_id, &s);
 	if (result || strcmp(s.transport, c->ev->transport) != 0 ||
-	    strcmp(s.channel, c->ev->channel) != 0) {
+	    (c->direct ? strcmp(a->owner && a->owner[0] ? a->owner : a->created_by, c->ev->user) != 0
+		       : strcmp(s.channel, c->ev->channel) != 0)) {
 		action_rec_clear(a);
 		return result ? result
 			      : private_text(c, "There is no action item #%lld here (see !ws actions all).",

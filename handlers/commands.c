@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "due", NULL, true, "due <id> <date>", "set or change a due date (or `none`)", cmd_due },
 	{ "snooze", NULL, true, "snooze <id> <duration|date>", "move an action item's next reminder (2d, 1w, friday)", cmd_snooze },
 	{ "reportback", "rb", true, "reportback <text> (alias rb)", "answer the open report-back prompt; \"people reached: 40\" counts, #<id> links an action item", cmd_reportback },
+	{ "dm", NULL, false, "dm [on|off]", "get your reminders by direct message (or not)", cmd_dm },
 	{ "report", NULL, false, "report [session id]", "the summary: answers, tallies, action items", cmd_report },
 	{ "templates", NULL, false, "templates", "list the installed workshops", cmd_templates },
 	{ "help", NULL, false, "help", "this list", cmd_help },

@@ -6,6 +6,7 @@
 #include "bot/clock.h"
 #include "bot/err.h"
 #include "bot/log.h"
+#include "bot/store_direct.h"
 #include "bot/store_seen.h"
 #include "handlers/commands.h"
 #include "handlers/handler.h"
@@ -14,9 +15,15 @@
 static int load_session(struct ctx *c)
 {
 	const struct event *ev = c->ev;
-	int result = store_session_open_in(c->w->store, ev->transport, ev->channel, &c->session);
+	char owner[128];
+	int result = store_direct_user(c->w->store, ev->transport, ev->channel, owner, sizeof owner);
 
 	snprintf(c->author, sizeof c->author, "%s", ev->user_name ? ev->user_name : ev->user);
+	/* The bot's direct channel with someone is never a session's channel. */
+	c->direct = !result && owner[0];
+	if (result || c->direct)
+		return result;
+	result = store_session_open_in(c->w->store, ev->transport, ev->channel, &c->session);
 	if (result == BOT_ERR_NOT_FOUND)
 		return 0;
 	if (result)
@@ -63,8 +70,13 @@ static int plain_answer(struct ctx *c)
 static int route_message(struct ctx *c)
 {
 	const struct event *ev = c->ev;
-	const char *command = ev->addressed ? ev->text : commands_strip_prefix(ev->text);
+	/* The prefix is optional where the message is for the bot anyway (a slash command, a
+	 * mention, the bot's direct channel), and may still be typed there: `!ws done 3` in
+	 * a direct message, as the reminder there suggests. */
+	const char *command = commands_strip_prefix(ev->text);
 
+	if (!command && (ev->addressed || c->direct))
+		command = ev->text;
 	if (command)
 		return commands_run(c, command);
 	if (text_blank(ev->text))
@@ -76,6 +88,7 @@ static int route_message(struct ctx *c)
 
 static int route(struct ctx *c)
 {
+	bool handled;
 	int result;
 
 	switch (c->ev->kind) {
@@ -92,7 +105,8 @@ static int route(struct ctx *c)
 	case EVENT_FORM:
 		return strcmp(c->ev->action, "action_item") == 0 ? action_form(c) : answer_form(c);
 	case EVENT_REACTION:
-		return answer_reaction(c);
+		result = direct_reaction(c, &handled);
+		return result || handled ? result : answer_reaction(c);
 	}
 	return 0;
 }

@@ -21,6 +21,9 @@ struct ctx {
 	bool has_session;              /* an open (not ended) session in this channel */
 	struct session_rec session;    /* valid when has_session */
 	const struct template *tpl;    /* the open session's template, when has_session */
+	bool direct;                   /* the event is in the author's direct channel with
+	                                  the bot: no session there; commands act on the
+	                                  author's items of every session */
 };
 
 /* Queues msg as a reply in the event's channel (and thread), for everyone. Frees msg's
@@ -37,6 +40,8 @@ int private_text(struct ctx *c, const char *fmt, ...) __attribute__((format(prin
 int confirm(struct ctx *c, struct msg *m);
 /* Queues a form for the author (needs the event's trigger); spec is form JSON. */
 int open_form(struct ctx *c, const char *spec);
+/* Queues msg for user by direct message (on the event's transport). Frees msg's spans. */
+int post_direct(struct ctx *c, const char *user, struct msg *m);
 /* Queues msg in the channel of session s, as the post of a question when prompt_index is
  * not -1. Frees msg's spans. */
 int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_index,
@@ -155,6 +160,16 @@ int cmd_due(struct ctx *c, const char *args);
 int cmd_snooze(struct ctx *c, const char *args);
 
 int cmd_report(struct ctx *c, const char *args);
+/* dm [on|off]: the author's choice of reminders by direct message (direct.c). */
+int cmd_dm(struct ctx *c, const char *args);
+/* True if reminders for user go by direct message: [followup] remind_by = direct, or
+ * the person chose dm on. */
+int reminders_by_direct(struct workshop *w, const char *transport, const char *user,
+			bool *direct);
+/* A ✅ on a reminder marks its one action item done (as `done` does) or, when the
+ * reminder lists several, answers with a `done <id>` hint for each. *handled tells
+ * whether the reaction was such a one (else it may be an answer's). */
+int direct_reaction(struct ctx *c, bool *handled);
 
 /* Records text as the author's answer to the open question (plain lines, `answer`). */
 int answer_current(struct ctx *c, const char *text);

@@ -10,6 +10,7 @@
 #include "bot/err.h"
 #include "bot/log.h"
 #include "bot/store_actions.h"
+#include "bot/store_outbox.h"
 #include "bot/tz.h"
 #include "handlers/dates.h"
 #include "handlers/handler.h"
@@ -438,6 +439,9 @@ static int post_lines(struct ctx *c, const struct session_rec *s, const struct r
 {
 	char name[128];
 	struct msg m;
+	bool direct;
+	int64_t id;
+	int rc;
 
 	member_name(c, s->id, user, name, sizeof name);
 	msg_init(&m);
@@ -459,7 +463,17 @@ static int post_lines(struct ctx *c, const struct session_rec *s, const struct r
 	footer(&m, st, n, lines[0].a.id);
 	if (delayed)
 		msg_text(&m, "%s", REMINDERS_DELAY_NOTE);
-	return post_to_session(c, s, -1, &m);
+	rc = reminders_by_direct(c->w, s->transport, user, &direct);
+	if (rc) {
+		msg_free(&m);
+		return rc;
+	}
+	rc = direct ? post_direct(c, user, &m) : post_to_session(c, s, -1, &m);
+	/* What the message lists, so a ✅ on it can close the item (direct_reaction). */
+	id = store_last_id(c->w->store);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = store_outbox_add_action(c->w->store, id, lines[i].a.id);
+	return rc;
 }
 
 /* True if the item has a pending job of a later stage than st that is also due: a

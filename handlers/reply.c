@@ -109,6 +109,13 @@ int post_to_session(struct ctx *c, const struct session_rec *s, long prompt_inde
 	return queue_msg(c, &rec, m);
 }
 
+int post_direct(struct ctx *c, const char *user, struct msg *m)
+{
+	struct outbox_rec rec = { .kind = OUTBOX_DIRECT, .channel = user, .prompt_index = -1 };
+
+	return queue_msg(c, &rec, m);
+}
+
 int update_question(struct ctx *c, const struct session_rec *s, long prompt_index,
 		    struct msg *m)
 {

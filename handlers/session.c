@@ -153,6 +153,9 @@ int cmd_start(struct ctx *c, const char *args)
 	struct pace_spec ps = { .pace = PACE_LIVE };
 	int result;
 
+	if (c->direct)
+		return private_text(c, "A workshop runs in a channel: start it there. Here, in our "
+				       "direct messages, you can use done, snooze, due, actions and dm.");
 	id[0] = '\0';
 	if (*spec && !is_start_option(spec)) {
 		size_t n = 0;

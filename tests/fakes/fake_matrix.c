@@ -2332,6 +2332,58 @@ static void ep_joined_rooms(struct call *c)
 	c_ok(c, arr ? json_pack("{s:o}", "joined_rooms", arr) : NULL);
 }
 
+static struct room *room_make(struct app *app, const json_t *b, json_t *ids, int *err_status,
+			      const char **err_code, const char **err);
+static struct ev *add_event(struct app *app, struct room *r, const char *type, const char *sender,
+			    const json_t *content, const char *sk, const char *redacts, json_t *ids);
+
+/* POST /createRoom: the bot creates the room and is joined; each user of invite[] gets
+ * an invite (with is_direct when the request says so). preset public_chat makes it
+ * public, private_chat and trusted_private_chat invite-only. */
+static void ep_create_room(struct call *c)
+{
+	struct app *app = c->app;
+	const json_t *invite = json_object_get(c->body, "invite");
+	const char *preset = jstr(c->body, "preset"), *err, *code;
+	bool direct = json_is_true(json_object_get(c->body, "is_direct"));
+	json_t *spec, *content;
+	struct room *r;
+	int status;
+	size_t i;
+
+	for (i = 0; json_is_array(invite) && i < json_array_size(invite); i++)
+		if (!user_id_ok(json_string_value(json_array_get(invite, i))))
+			break;
+	if (invite && (!json_is_array(invite) || i < json_array_size(invite))) {
+		c_err(c, 400, "M_BAD_JSON", "invite must be an array of user ids");
+		return;
+	}
+	if (preset && !streq(preset, "private_chat") && !streq(preset, "trusted_private_chat") &&
+	    !streq(preset, "public_chat")) {
+		c_err(c, 400, "M_BAD_JSON", "unknown preset");
+		return;
+	}
+	spec = json_pack("{s:s, s:[s], s:b}", "creator", bot_user(app), "members", bot_user(app),
+			 "public", preset && streq(preset, "public_chat"));
+	r = spec ? room_make(app, spec, NULL, &status, &code, &err) : NULL;
+	json_decref(spec);
+	if (!r) {
+		c_err(c, spec && status < 500 ? 400 : 500, "M_UNKNOWN", spec ? err : "out of memory");
+		return;
+	}
+	for (i = 0; i < json_array_size(invite); i++) {
+		content = json_pack("{s:s, s:b}", "membership", "invite", "is_direct", direct);
+		if (!content || !add_event(app, r, "m.room.member", bot_user(app), content,
+					   json_string_value(json_array_get(invite, i)), NULL, NULL)) {
+			json_decref(content);
+			c_err(c, 500, "M_UNKNOWN", "the event store is full or memory ran out");
+			return;
+		}
+		json_decref(content);
+	}
+	c_ok(c, json_pack("{s:s}", "room_id", r->id));
+}
+
 static const struct endpoint endpoints[] = {
 	{"GET", "login", "login", false, BODY_NONE, false, ep_login_flows},
 	{"POST", "login", "login", false, BODY_REQUIRED, false, ep_login},
@@ -2352,6 +2404,7 @@ static const struct endpoint endpoints[] = {
 	{"GET", "rooms/*/event/*", "event", true, BODY_NONE, false, ep_event},
 	{"GET", "rooms/*/joined_members", "joined_members", true, BODY_NONE, false, ep_joined_members},
 	{"GET", "joined_rooms", "joined_rooms", true, BODY_NONE, false, ep_joined_rooms},
+	{"POST", "createRoom", "createRoom", true, BODY_REQUIRED, false, ep_create_room},
 };
 
 static const struct endpoint versions_endpoint = {"GET", "", "versions", false, BODY_NONE, false,
@@ -2831,22 +2884,24 @@ static bool id_printable(const char *s, char first)
 	return fake_codec_utf8_valid(s, n);
 }
 
-static void ctl_room(struct app *app, struct fake_http_req *req)
+/* Makes a room from a /_control/room spec b (also used by createRoom), with the events a
+ * homeserver's createRoom makes; their ids go into ids. Returns the room, or NULL with
+ * the HTTP status, error code and text for the answer. */
+static struct room *room_make(struct app *app, const json_t *b, json_t *ids, int *err_status,
+			      const char **err_code, const char **err)
 {
-	json_t *b = read_json_body(req), *ids = json_array(), *pl = NULL, *content = NULL;
+	json_t *pl = NULL, *content = NULL;
 	const json_t *members, *given_pl;
-	const char *rid, *ver, *creator, *name, *topic, *alias, *err = NULL;
-	int err_status = 400;
+	const char *rid, *ver, *creator, *name, *topic, *alias;
 	struct room *r = NULL, **rooms;
 	char idbuf[MAX_ID + 1], vbuf[8];
 	long v = 10;
 	size_t i;
 	bool ok = true;
 
-	if (!json_is_object(b) || !ids) {
-		reply_error(req, 400, "invalid_json", "the body must be a JSON object");
-		goto out;
-	}
+	*err = NULL;
+	*err_status = 400;
+	*err_code = "bad_room";
 	rid = jstr(b, "room_id");
 	ver = jstr(b, "room_version");
 	members = json_object_get(b, "members");
@@ -2858,30 +2913,28 @@ static void ctl_room(struct app *app, struct fake_http_req *req)
 	if (!creator && json_array_size(members) > 0)
 		creator = json_string_value(json_array_get(members, 0));
 	if (ver && parse_long(ver, 1, 11, &v))
-		err = "room_version must be a string \"1\" to \"11\"";
+		*err = "room_version must be a string \"1\" to \"11\"";
 	else if (json_object_get(b, "room_version") && !ver)
-		err = "room_version must be a string such as \"10\"";
+		*err = "room_version must be a string such as \"10\"";
 	else if (rid && !id_printable(rid, '!'))
-		err = "room_id must look like !abc:server";
-	else if (rid && find_room(app, rid) && (err_status = 409))
-		err = "room_id exists";
+		*err = "room_id must look like !abc:server";
+	else if (rid && find_room(app, rid) && (*err_status = 409))
+		*err = "room_id exists";
 	else if (alias && (!id_printable(alias, '#') || find_room(app, alias)))
-		err = "alias must look like #name:server and be unused";
+		*err = "alias must look like #name:server and be unused";
 	else if (members && (!json_is_array(members) || json_array_size(members) > 1000))
-		err = "members must be an array of user ids";
+		*err = "members must be an array of user ids";
 	else if (given_pl && !json_is_object(given_pl))
-		err = "power_levels must be an object";
+		*err = "power_levels must be an object";
 	else if (creator && !user_id_ok(creator))
-		err = "creator (or members[0]) must be a user id";
-	else if (app->n_rooms >= MAX_ROOMS && (err_status = 507))
-		err = "too many rooms";
-	for (i = 0; !err && i < json_array_size(members); i++)
+		*err = "creator (or members[0]) must be a user id";
+	else if (app->n_rooms >= MAX_ROOMS && (*err_status = 507))
+		*err = "too many rooms";
+	for (i = 0; !*err && i < json_array_size(members); i++)
 		if (!user_id_ok(json_string_value(json_array_get(members, i))))
-			err = "members must be an array of user ids";
-	if (err) {
-		reply_error(req, err_status, "bad_room", err);
-		goto out;
-	}
+			*err = "members must be an array of user ids";
+	if (*err)
+		return NULL;
 	if (!creator) {
 		snprintf(idbuf, sizeof idbuf, "@admin:%s", app->server);
 		creator = idbuf;
@@ -2970,22 +3023,50 @@ static void ctl_room(struct app *app, struct fake_http_req *req)
 	}
 	if (ok && json_is_true(json_object_get(b, "invite_bot")) && !list_has(members, bot_user(app), false))
 		ok = add_member(app, r, bot_user(app), creator, "invite", NULL, ids) != NULL;
-	if (!ok) {
-		reply_error(req, 507, "store_full", "the event store is full or memory ran out");
-		goto out;
-	}
+	if (!ok)
+		goto full;
 	log_event(app, "room_created",
 		  json_pack("{s:s, s:i, s:O}", "room_id", r->id, "room_version", r->version, "spec", b));
+	json_decref(pl);
+	return r;
+full:
+	json_decref(pl);
+	*err_status = 507;
+	*err_code = "store_full";
+	*err = "the event store is full or memory ran out";
+	return NULL;
+oom:
+	json_decref(pl);
+	*err_status = 500;
+	*err_code = "fake_out_of_memory";
+	*err = "out of memory";
+	return NULL;
+}
+
+static void ctl_room(struct app *app, struct fake_http_req *req)
+{
+	json_t *b = read_json_body(req), *ids = json_array();
+	const char *err, *code;
+	char vbuf[8];
+	int status;
+	struct room *r;
+
+	if (!json_is_object(b) || !ids) {
+		reply_error(req, 400, "invalid_json", "the body must be a JSON object");
+		goto out;
+	}
+	r = room_make(app, b, ids, &status, &code, &err);
+	if (!r) {
+		reply_error(req, status, code, err);
+		goto out;
+	}
+	snprintf(vbuf, sizeof vbuf, "%d", r->version);
 	reply(req, 200,
 	      json_pack("{s:b, s:s, s:s, s:s?, s:O}", "ok", 1, "room_id", r->id, "room_version",
 			vbuf, "alias", r->alias, "event_ids", ids));
-	goto out;
-oom:
-	reply_error(req, 500, "fake_out_of_memory", NULL);
 out:
 	json_decref(b);
 	json_decref(ids);
-	json_decref(pl);
 }
 
 static const char *room_creator(struct app *app, struct room *r)

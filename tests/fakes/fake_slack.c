@@ -105,7 +105,7 @@ struct app {
 	unsigned char *tickets;     /* [ticket - 1]: 1 issued, 2 used */
 	size_t n_tickets;
 	unsigned long ts_counter, view_counter, event_counter, garbage_counter;
-	json_t *messages, *acks, *envelopes, *reactions, *views, *users, *api_counts;
+	json_t *messages, *acks, *envelopes, *reactions, *views, *users, *ims, *api_counts;
 	unsigned long api_calls, ws_received, pings_sent, pongs;
 	uint64_t rng;
 };
@@ -1035,6 +1035,29 @@ static json_t *conversations_info(struct call *call)
 			 "creator", "U000");
 }
 
+/* A 1:1 direct message: the IM channel of a user is "D" + the id (U222 -> DU222); the
+ * first call opens it, later ones answer no_op/already_open like Slack. */
+static json_t *conversations_open(struct call *call)
+{
+	struct app *app = call->app;
+	const char *users = jstr(call->params, "users");
+	char id[40];
+	bool open;
+
+	if (!users || !users[0])
+		return api_error("users_list_not_supplied");
+	if (strchr(users, ','))
+		return api_error("method_not_supported_for_channel_type");
+	if (!id_like(users, "UW"))
+		return api_error("user_not_found");
+	snprintf(id, sizeof id, "D%s", users);
+	open = json_object_get(app->ims, id) != NULL;
+	if (!open && json_object_set_new(app->ims, id, json_string(users)))
+		return api_error("internal_error");
+	return json_pack("{s:b, s:b, s:b, s:{s:s}}", "ok", 1, "no_op", open, "already_open", open,
+			 "channel", "id", id);
+}
+
 static const struct method {
 	const char *name;
 	enum token_need need;
@@ -1052,6 +1075,7 @@ static const struct method {
 	{"views.update", NEED_BOT, views_update},
 	{"users.info", NEED_BOT, users_info},
 	{"conversations.info", NEED_BOT, conversations_info},
+	{"conversations.open", NEED_BOT, conversations_open},
 };
 
 static const struct method *find_method(const char *name)
@@ -2057,9 +2081,10 @@ int main(int argc, char **argv)
 	app.reactions = json_array();
 	app.views = json_array();
 	app.users = json_object();
+	app.ims = json_object();
 	app.api_counts = json_object();
 	if (!app.messages || !app.acks || !app.envelopes || !app.reactions || !app.views ||
-	    !app.users || !app.api_counts) {
+	    !app.users || !app.ims || !app.api_counts) {
 		fprintf(stderr, "fake_slack: out of memory\n");
 		goto out_json;
 	}
@@ -2073,6 +2098,7 @@ out_json:
 	json_decref(app.reactions);
 	json_decref(app.views);
 	json_decref(app.users);
+	json_decref(app.ims);
 	json_decref(app.api_counts);
 	free(app.tickets);
 	return rc;

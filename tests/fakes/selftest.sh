@@ -138,6 +138,15 @@ post 'user?id=U444&missing=1' >/dev/null
 check_eq "users.info of a missing user" user_not_found "$(api users.info -H "$BOT" -d user=U444 | jq -r .error)"
 jcheck "conversations.info" "$(api conversations.info -H "$BOT" -d channel=C111)" \
 	'.ok == true and .channel.id == "C111" and .channel.name == "channel-c111" and .channel.is_member == true'
+jcheck "conversations.open opens a user's IM" "$(api conversations.open -H "$BOT" -d users=U222)" \
+	'.ok == true and .channel.id == "DU222" and .already_open == false'
+jcheck "conversations.open again: the same IM, already open" \
+	"$(api conversations.open -H "$BOT" -H 'Content-Type: application/json; charset=utf-8' --data-raw '{"users":"U222"}')" \
+	'.ok == true and .channel.id == "DU222" and .already_open == true and .no_op == true'
+check_eq "conversations.open without users" users_list_not_supplied \
+	"$(api conversations.open -H "$BOT" -d users= | jq -r .error)"
+check_eq "conversations.open of a bad id" user_not_found \
+	"$(api conversations.open -H "$BOT" -d users=x1 | jq -r .error)"
 
 # ---- fault injection ----
 

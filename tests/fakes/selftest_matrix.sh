@@ -516,6 +516,16 @@ check_eq "GET /state/m.room.topic (absent): 404 M_NOT_FOUND" "404 M_NOT_FOUND" \
 	"$(csx GET "rooms/$ER/state/m.room.topic" | awk '{print $1}') $(jq -r .errcode "$T/body")"
 jcheck "GET /joined_rooms" "$(cs GET joined_rooms)" --arg r "$ROOM" '.joined_rooms | index($r)'
 jcheck "GET /rooms/{id}/joined_members" "$(cs GET "rooms/$ER/joined_members")" '.joined | has("@bot:fake.local") and has("@alice:fake.local")'
+r=$(cs POST createRoom -d '{"is_direct":true,"invite":["@carol:fake.local"],"preset":"trusted_private_chat"}')
+DM=$(jq -r .room_id <<<"$r")
+jcheck "POST /createRoom: a new room id" "$r" '.room_id | startswith("!")'
+jcheck "createRoom: the bot is joined, the invitee invited with is_direct" "$(cs GET "rooms/$(enc "$DM")/state")" \
+	'any(.[]; .type == "m.room.member" and .state_key == "@bot:fake.local" and .content.membership == "join") and any(.[]; .type == "m.room.member" and .state_key == "@carol:fake.local" and .content.membership == "invite" and .content.is_direct == true) and any(.[]; .type == "m.room.join_rules" and .content.join_rule == "invite")'
+jcheck "createRoom: the room is in /_control/state" "$(get state)" --arg r "$DM" 'any(.rooms[]; .room_id == $r and .bot_membership == "join")'
+check_eq "createRoom with a bad invite: 400 M_BAD_JSON" "400 M_BAD_JSON" \
+	"$(csx POST createRoom -d '{"invite":["carol"]}' | awk '{print $1}') $(jq -r .errcode "$T/body")"
+check_eq "createRoom with an unknown preset: 400 M_BAD_JSON" "400 M_BAD_JSON" \
+	"$(csx POST createRoom -d '{"preset":"open_bar"}' | awk '{print $1}') $(jq -r .errcode "$T/body")"
 r=$(ctl room -d '{"members":["@alice:fake.local"],"encrypted":true,"invite_bot":true,"name":"Secret"}')
 ENC=$(jq -r .room_id <<<"$r")
 r=$(cs GET "sync?since=$NB&timeout=0")

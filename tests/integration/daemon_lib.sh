@@ -10,6 +10,11 @@
 #   wait_ready [N] [SECONDS]  n_ready (defined by the caller) reaches N
 #   followup_settled DB NOW   every job due by NOW ran and the outbox is drained
 #   running / not_running, daemon_stop / daemon_kill9 / daemon_wait [S]   DRC is the status
+#   day_start ISO [ENV...] / day_end   one simulated day with the clock frozen at ISO: the
+#                             daemon started, waited for until the jobs due then ran and
+#                             the outbox is empty; at the end stopped with SIGTERM;
+#                             day_start_with_config ISO LINE... with a config file
+#   outbox_idle, n_jobs_due, jobs_of ITEM STATE, status_of ITEM   the database ($DB)
 #
 # Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
 # caller's EXIT trap.
@@ -195,7 +200,65 @@ daemon_kill9() {
 # message waits in the outbox (the daemon posted what the jobs and commands queued).
 followup_settled() {
 	local t
-	t=$(date -u -d "$2" +%s) || return 1
+	t=$(epoch_of "$2") || return 1
 	[ "$(sql "$1" "SELECT (SELECT count(*) FROM jobs WHERE state = 'pending' AND due_at <= $t)
 		+ (SELECT count(*) FROM outbox WHERE state = 'pending')" 2>/dev/null)" = 0 ]
 }
+# ---- simulated days (the clock frozen by WORKSHOPBOT_NOW) ----
+# With a frozen clock `workshopbot run` runs the jobs due when it starts and arms no timer
+# for later ones, so a simulated day is one daemon start, a wait until that day's work is
+# done (bounded polling on the database), what the test does that day, and SIGTERM. They
+# need the caller's daemon_start_ready and DB.
+
+# epoch_of ISO: the UTC instant ISO (2026-12-01T09:00:00Z) in seconds.
+epoch_of() { date -u -d "$1" +%s; }
+
+# n_outbox_pending: queued messages not yet sent (nor failed).
+n_outbox_pending() { sql "$DB" "SELECT count(*) FROM outbox WHERE state = 'pending'" 2>/dev/null; }
+outbox_idle() { count_is 0 n_outbox_pending; }
+
+# n_jobs_due: pending jobs due by the frozen clock.
+n_jobs_due() {
+	sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'pending' AND due_at <= $(epoch_of "$WORKSHOPBOT_NOW")" 2>/dev/null
+}
+day_settled() { followup_settled "$DB" "$WORKSHOPBOT_NOW"; }
+
+# day_start ISO [NAME=VALUE...]: the clock set to ISO, the daemon started (ready), and
+# waited for until every job due by then ran and the outbox is empty (else a failed
+# check).
+day_start() {
+	export WORKSHOPBOT_NOW=$1
+	shift
+	daemon_start_ready "$DB" "$@"
+	if ! wait_until 20 day_settled; then
+		not_ok "$WORKSHOPBOT_NOW: the due jobs ran and their messages went out" \
+			"due jobs: $(n_jobs_due), pending messages: $(n_outbox_pending)"
+	fi
+}
+
+# day_start_with_config ISO LINE...: day_start with a config file of these lines
+# (--config, that day only).
+day_start_with_config() {
+	local day=$1
+	shift
+	printf '%s\n' "$@" >"$T/day.conf"
+	DAEMON_OPTS=(--config "$T/day.conf")
+	day_start "$day"
+	DAEMON_OPTS=()
+}
+
+# day_end: waits for the outbox to empty, stops the daemon (SIGTERM) and checks it
+# exited 0.
+day_end() {
+	wait_until 15 outbox_idle
+	daemon_stop
+	check_exit "$WORKSHOPBOT_NOW: the daemon stops cleanly on SIGTERM" 0 "$DRC"
+}
+
+# jobs_of ITEM STATE: how many of action item ITEM's reminder jobs are in STATE.
+jobs_of() {
+	sql "$DB" "SELECT count(*) FROM jobs WHERE action_id = $1 AND state = '$2'"
+}
+
+# status_of ITEM: action item ITEM's status (open, done).
+status_of() { sql "$DB" "SELECT status FROM action_items WHERE id = $1"; }

@@ -18,6 +18,7 @@
 #   say USER TEXT / thread USER ROOT TEXT / reply USER TARGET TARGET_BODY TEXT /
 #   edit USER TARGET TEXT / redact USER TARGET / react USER TARGET KEY
 #                              build and post the usual events (leave EV_ID)
+#   say_in ROOM USER TEXT / react_in ROOM USER TARGET KEY   the same in ROOM
 #   ev_* (same arguments)      only build the JSON (into EV), to post several at once
 #   handled EVENT_ID...        the daemon handled (committed) these events
 #   settle [SECONDS [IDS...]]  waits until the events of the last post (or IDS) are handled
@@ -168,6 +169,9 @@ ev_react() {
 	EV=$(jq -cn --arg s "$1" --arg t "$2" --arg k "$3" '{type: "m.reaction", sender: $s,
 		content: {"m.relates_to": {rel_type: "m.annotation", event_id: $t, key: $k}}}')
 }
+# say_in ROOM USER TEXT / react_in ROOM USER TARGET KEY: the same in another room.
+say_in() { ev_say "$2" "$3" && post "$EV" "$1"; }
+react_in() { ev_react "$2" "$3" "$4" && post "$EV" "$1"; }
 say() { ev_say "$@" && post "$EV"; }
 thread() { ev_thread "$@" && post "$EV"; }
 reply() { ev_reply "$@" && post "$EV"; }

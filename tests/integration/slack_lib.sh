@@ -22,8 +22,10 @@
 #   wait_until SECONDS CMD... bounded polling: CMD every 50 ms until it succeeds
 #   ctl GET|POST PATH [BODY]  a control API request; messages, posts, acks, envelopes,
 #                             state, api_count METHOD read the fake's records
-#   ev_message, ev_mention, ev_edit, ev_delete, slash, button, form_answer,
-#   form_choices, form_action  payloads in the shapes of tests/fixtures/slack/ (into PL)
+#   ev_message, ev_dm, ev_mention, ev_edit, ev_delete, ev_reaction, slash, button,
+#   form_answer, form_choices, form_action  payloads in the shapes of
+#                             tests/fixtures/slack/ (into PL)
+#   has_message / wait_message / n_messages JQ-FILTER   the fake's record of messages
 #   question_ts N             the ts of the Nth question post (the ones with buttons)
 #   check_no_tokens           neither test token appears in anything the daemon wrote
 #
@@ -157,6 +159,14 @@ n_method() { messages | jq --arg m "$1" '[.[] | select(.method == $m)] | length'
 # wait_posts N [SECONDS]: at least N chat.postMessage calls succeeded.
 wait_posts() { wait_until "${2:-10}" count_ge "$1" n_posts; }
 
+# has_message JQ-FILTER: some recorded message (postMessage, update, postEphemeral; the
+# record of /_control/messages) satisfies the filter; wait_message waits for one.
+has_message() { messages | jq -e "any(.[]; $1)" >/dev/null; }
+wait_message() { wait_until "${2:-10}" has_message "$1"; }
+
+# n_messages JQ-FILTER: how many recorded messages satisfy the filter.
+n_messages() { messages | jq "[.[] | select($1)] | length"; }
+
 # ---- the daemon ----
 
 # daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
@@ -217,9 +227,32 @@ ev_message() {
 		--arg ch "$CHANNEL" --arg eid "Ev$ts" '{
 		token: "verification_token", team_id: "T111", api_app_id: "A111",
 		event: ({user: $user, type: "message", ts: $ts, text: $text, team: "T111",
-			channel: $ch, event_ts: $ts, channel_type: "channel"}
+			channel: $ch, event_ts: $ts,
+			channel_type: (if ($ch | startswith("D")) then "im" else "channel" end)}
 			+ (if $thread == "" then {} else {thread_ts: $thread, parent_user_id: "UBOT"} end)),
 		type: "event_callback", event_id: $eid, event_time: 1764406800,
+		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
+				  is_enterprise_install: false}]}')
+}
+
+# ev_dm USER IM TEXT: a message in the direct (IM) channel IM (channel_type "im").
+ev_dm() {
+	local CHANNEL=$2
+	ev_message "$1" "$3"
+}
+
+# ev_reaction USER NAME TS [CHANNEL]: reaction_added of the emoji NAME (e.g.
+# white_check_mark) on the message TS.
+ev_reaction() {
+	local now
+	next_ts
+	now=$NEXT_TS
+	PL=$(jq -cn --arg user "$1" --arg name "$2" --arg ts "$3" --arg ch "${4:-$CHANNEL}" \
+		--arg now "$now" '{
+		token: "verification-token", team_id: "T111", api_app_id: "A111",
+		event: {type: "reaction_added", user: $user, reaction: $name, item_user: "UBOT",
+			item: {type: "message", channel: $ch, ts: $ts}, event_ts: $now},
+		type: "event_callback", event_id: ("EvR" + $now), event_time: 1764406800,
 		authorizations: [{team_id: "T111", user_id: "UBOT", is_bot: true,
 				  is_enterprise_install: false}]}')
 }

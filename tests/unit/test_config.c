@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 24 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 25 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -183,6 +183,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->followup_overdue_every_days, b->followup_overdue_every_days);
 	assert_int_equal(a->followup_overdue_max, b->followup_overdue_max);
 	assert_int_equal(a->followup_nudge_at, b->followup_nudge_at);
+	assert_int_equal(a->followup_remind_direct, b->followup_remind_direct);
 	assert_int_equal(a->followup_quiet[0], b->followup_quiet[0]);
 	assert_int_equal(a->followup_quiet[1], b->followup_quiet[1]);
 	assert_int_equal(a->followup_working_days, b->followup_working_days);
@@ -451,6 +452,10 @@ static void test_followup_values(void **state)
 {
 	struct fixture *f = *state;
 
+	load_ok(f, "[followup]\nremind_by = direct\n");
+	assert_true(f->cfg.followup_remind_direct);
+	load_ok(f, "[followup]\nremind_by = channel\n");
+	assert_false(f->cfg.followup_remind_direct);
 	load_ok(f, "[followup]\nremind_days_before = 0\ndue_morning = 7:30\n"
 		   "overdue_every_days = 7\noverdue_max = 0\nquiet_hours = 22:00 - 06:30\n"
 		   "nudge_at = 16:45\n"
@@ -606,6 +611,8 @@ static const struct error_case error_cases[] = {
 	{ "overdue_every_days of 0", "[followup]\noverdue_every_days = 0\n", 0, BOT_ERR_CONFIG,
 	  2, "bad value '0' for overdue_every_days; expected a number of days from 1 to 365",
 	  "overdue_every_days = 0" },
+	{ "remind_by neither channel nor direct", "[followup]\nremind_by = dm\n", 0,
+	  BOT_ERR_CONFIG, 2, "bad value 'dm' for remind_by; expected channel", "remind_by = dm" },
 	{ "overdue_max too big", "[followup]\noverdue_max = 101\n", 0, BOT_ERR_CONFIG, 2,
 	  "bad value '101' for overdue_max", "overdue_max = 101" },
 	{ "error after a good line", "[workshopbot]\ndatabase = set.db\nlog_level = x\n", 0,

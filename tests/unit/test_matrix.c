@@ -266,6 +266,24 @@ static void test_strip_fallback(void **state)
 	}
 }
 
+/* POST /createRoom for a direct room (spec: createRoom): is_direct, the one invitee,
+ * and the preset that gives both the same power. */
+static void test_direct_room_body(void **state)
+{
+	json_t *body = matrix_direct_room_body("@alice:fake.local");
+
+	(void)state;
+	assert_non_null(body);
+	assert_true(json_is_true(json_object_get(body, "is_direct")));
+	assert_int_equal(json_array_size(json_object_get(body, "invite")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "invite"), 0)),
+			    "@alice:fake.local");
+	assert_string_equal(json_string_value(json_object_get(body, "preset")),
+			    "trusted_private_chat");
+	assert_int_equal(json_object_size(body), 3);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_bad_sync),
 		cmocka_unit_test(test_messages_page),
 		cmocka_unit_test(test_notice_content),
+		cmocka_unit_test(test_direct_room_body),
 		cmocka_unit_test(test_strip_fallback),
 	};
 

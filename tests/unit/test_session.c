@@ -637,6 +637,11 @@ static void test_blank_and_chatter_queue_nothing(void **state)
 	assert_int_equal(workshop_dispatch(&f->w, &chatter), 0);
 	assert_int_equal(drain_outbox(f), 1);
 	assert_contains(f->sent[0].text, "Question 2 of 22");
+	/* ... and with the prefix too (typed in a direct message, where all is addressed). */
+	chatter.text = "!ws next";
+	assert_int_equal(workshop_dispatch(&f->w, &chatter), 0);
+	assert_int_equal(drain_outbox(f), 1);
+	assert_contains(f->sent[0].text, "Question 3 of 22");
 }
 
 /* ---- commands -------------------------------------------------------------------------- */

@@ -161,6 +161,21 @@ static void test_edit_and_delete(void **state)
 	assert_string_equal(f.ev.target_ref, "1663966382.046509");
 	assert_string_equal(f.ev.user, "U043H11ES4V");
 	slack_frame_free(&f);
+
+	/* A reaction on a message (a ✅ on a reminder, in a channel or the IM). */
+	json = "{\"envelope_id\":\"e3\",\"type\":\"events_api\",\"payload\":{\"event_id\":\"Ev10\","
+	       "\"event\":{\"type\":\"reaction_added\",\"user\":\"U5\",\"reaction\":"
+	       "\"white_check_mark\",\"item_user\":\"UBOT\",\"item\":{\"type\":\"message\","
+	       "\"channel\":\"DU5\",\"ts\":\"300.1\"},\"event_ts\":\"301.1\"}}}";
+	assert_int_equal(parse_text(json, &f), 0);
+	assert_true(f.has_event);
+	assert_int_equal(f.ev.kind, EVENT_REACTION);
+	assert_string_equal(f.ev.channel, "DU5");
+	assert_string_equal(f.ev.user, "U5");
+	assert_string_equal(f.ev.text, "white_check_mark");
+	assert_string_equal(f.ev.target_ref, "300.1");
+	assert_string_equal(f.ev.dedup_key, "Ev10");
+	slack_frame_free(&f);
 }
 
 static void test_ignored_events(void **state)
@@ -181,7 +196,12 @@ static void test_ignored_events(void **state)
 		  "\"message\":{\"user\":\"U1\",\"text\":\"x\",\"ts\":\"1.1\"}}" },
 		{ "a channel join", "{\"type\":\"message\",\"subtype\":\"channel_join\","
 				    "\"user\":\"U1\",\"channel\":\"C1\",\"ts\":\"1.1\"}" },
-		{ "a reaction event", "{\"type\":\"reaction_added\",\"user\":\"U1\"}" },
+		{ "a reaction event on no message", "{\"type\":\"reaction_added\",\"user\":\"U1\"}" },
+		{ "a reaction on a file", "{\"type\":\"reaction_added\",\"user\":\"U1\",\"reaction\":"
+					  "\"x\",\"item\":{\"type\":\"file\",\"file\":\"F1\"}}" },
+		{ "a reaction without its message's ts", "{\"type\":\"reaction_added\",\"user\":"
+					  "\"U1\",\"reaction\":\"x\",\"item\":{\"type\":\"message\","
+					  "\"channel\":\"C1\"}}" },
 		{ "a message without a channel", "{\"type\":\"message\",\"user\":\"U1\",\"ts\":\"1\"}" },
 	};
 	char json[1024];
@@ -390,6 +410,19 @@ static void test_question_post_has_buttons(void **state)
 
 /* A modal built from a form spec, then "submitted" with every option of every checkbox
  * group picked, parses back into a form event with those choices. */
+/* conversations.open takes the user ids as "users" (one id: a 1:1 IM); the post then
+ * names the IM channel like any channel. */
+static void test_open_im_body(void **state)
+{
+	json_t *body = slack_open_im_body("U222");
+
+	(void)state;
+	assert_non_null(body);
+	assert_int_equal(json_object_size(body), 1);
+	assert_string_equal(json_string_value(json_object_get(body, "users")), "U222");
+	json_decref(body);
+}
+
 static void test_modal_round_trip(void **state)
 {
 	char spec[4096], err[BOT_ERRMSG_MAX], frame[8192];
@@ -474,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_text_from_wire),
 		cmocka_unit_test(test_mrkdwn_escapes_user_text),
 		cmocka_unit_test(test_question_post_has_buttons),
+		cmocka_unit_test(test_open_im_body),
 		cmocka_unit_test(test_modal_round_trip),
 	};
 

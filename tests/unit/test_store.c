@@ -22,6 +22,7 @@
 #include "bot/store.h"
 #include "bot/store_actions.h"
 #include "bot/store_answers.h"
+#include "bot/store_direct.h"
 #include "bot/store_outbox.h"
 #include "bot/store_schema.h"
 #include "bot/store_sessions.h"
@@ -843,6 +844,79 @@ static int collect_outbox(void *ud, const struct outbox_rec *m)
 	return 0;
 }
 
+static int check_direct(void *ud, const struct outbox_rec *m)
+{
+	(void)ud;
+	assert_int_equal(m->kind, OUTBOX_DIRECT);
+	assert_string_equal(m->channel, "U7");
+	assert_null(m->target_ref);
+	return 0;
+}
+
+/* A direct message round trip: kind 'direct' with the person as its channel; the direct
+ * channel and the preference are remembered per transport; a reminder's action items are
+ * found again by the id the transport gave the sent message. */
+static void test_outbox_direct(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_rec rec = { .kind = OUTBOX_DIRECT, .transport = "test", .channel = "U7",
+				  .body = "[[\"t\",\"psst\"]]", .prompt_index = -1 };
+	struct action_rec a = { .text = "one", .created_by = "U7" }, b = a;
+	int64_t ids[4], msg_id;
+	char buf[32];
+	size_t n;
+	bool on = true;
+
+	open_writer(f);
+	a.session_id = b.session_id = add_session(f->s, "test", "C1", T0);
+	assert_int_equal(store_action_insert(f->s, &a, T0), 0);
+	assert_int_equal(store_action_insert(f->s, &b, T0), 0);
+	assert_int_equal(store_outbox_put(f->s, &rec, T0), 0);
+	msg_id = store_last_id(f->s);
+	assert_int_equal(store_outbox_add_action(f->s, msg_id, b.id), 0);
+	assert_int_equal(store_outbox_add_action(f->s, msg_id, a.id), 0);
+	query_text(f->s, "SELECT kind || ' ' || channel FROM outbox", buf, sizeof buf);
+	assert_string_equal(buf, "direct U7");
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, check_direct, NULL), 0);
+
+	/* Not sent yet: no message has that id. */
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_mark_sent(f->s, msg_id, "D1.1", T0), 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], a.id);
+	assert_int_equal(ids[1], b.id);
+	assert_int_equal(store_outbox_actions_of(f->s, "other", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 1, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7"), 0);
+	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7b"), 0);
+	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
+	assert_string_equal(buf, "DU7b");
+	assert_int_equal(store_direct_channel(f->s, "other", "U7", buf, sizeof buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(store_direct_user(f->s, "test", "DU7b", buf, sizeof buf), 0);
+	assert_string_equal(buf, "U7");
+	assert_int_equal(store_direct_user(f->s, "test", "C1", buf, sizeof buf), 0);
+	assert_string_equal(buf, "");
+
+	assert_int_equal(store_direct_pref(f->s, "test", "U7", &on), 0);
+	assert_false(on);
+	assert_int_equal(store_direct_pref_set(f->s, "test", "U7", true), 0);
+	assert_int_equal(store_direct_pref(f->s, "test", "U7", &on), 0);
+	assert_true(on);
+	assert_int_equal(store_direct_pref(f->s, "other", "U7", &on), 0);
+	assert_false(on);
+	assert_int_equal(store_direct_pref_set(f->s, "test", "U7", false), 0);
+	assert_int_equal(store_direct_pref(f->s, "test", "U7", &on), 0);
+	assert_false(on);
+}
+
 static void test_outbox(void **state)
 {
 	struct fixture *f = *state;
@@ -1038,6 +1112,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_answers_byte_for_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_open_and_latest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_members, setup, teardown),
 	};
