@@ -33,6 +33,22 @@ static void put_text(struct buf *b, const char *s, bool html, bool defuse)
 	}
 }
 
+/* A Matrix user id (@localpart:server) of the characters the spec allows (the
+ * historical ones too, but never a quote, '<', '&' or space): only such an id becomes a
+ * pill, so a mention span can never carry markup. */
+static bool matrix_user_id(const char *id)
+{
+	const char *colon = id ? strchr(id, ':') : NULL;
+
+	if (!colon || id[0] != '@' || colon == id + 1 || !colon[1] || strlen(id) > 255)
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._=/+-:[]", *p)))
+			return false;
+	return true;
+}
+
 static char *render(const struct msg *m, bool html)
 {
 	struct buf b;
@@ -45,13 +61,21 @@ static char *render(const struct msg *m, bool html)
 		const char *close = html && sp->kind == SPAN_BOLD ? "</b>" :
 				    html && sp->kind == SPAN_CODE ? "</code>" : "";
 
+		if (html && sp->kind == SPAN_MENTION && matrix_user_id(sp->ref)) {
+			buf_puts(&b, "<a href=\"https://matrix.to/#/");
+			buf_puts(&b, sp->ref);
+			buf_puts(&b, "\">");
+			put_text(&b, sp->text, true, true);
+			buf_puts(&b, "</a>");
+			continue;
+		}
 		buf_puts(&b, open);
 		/* The bot's "@" before a user's "room" (e.g. "owner @" + "room") makes "@room"
 		 * across two spans: break that too. */
 		if (sp->kind == SPAN_USER && b.len > 0 && b.data && b.data[b.len - 1] == '@' &&
 		    strncmp(sp->text, "room", 4) == 0)
 			buf_puts(&b, WORD_JOINER);
-		put_text(&b, sp->text, html, sp->kind == SPAN_USER);
+		put_text(&b, sp->text, html, sp->kind == SPAN_USER || sp->kind == SPAN_MENTION);
 		buf_puts(&b, close);
 	}
 	return buf_take(&b);
@@ -67,16 +91,36 @@ char *matrix_render_body(const struct msg *m)
 	return render(m, false);
 }
 
+/* The m.mentions of a message: the users of its mention spans (intentional mentions, so
+ * nothing else in the text notifies anyone). */
+static json_t *mentions_of(const struct msg *m)
+{
+	json_t *ids = json_array();
+
+	for (size_t i = 0; ids && i < m->n; i++)
+		if (m->spans[i].kind == SPAN_MENTION && matrix_user_id(m->spans[i].ref) &&
+		    json_array_append_new(ids, json_string(m->spans[i].ref)) != 0) {
+			json_decref(ids);
+			return NULL;
+		}
+	if (!ids || json_array_size(ids) > 0)
+		return ids ? json_pack("{s:o}", "user_ids", ids) : NULL;
+	json_decref(ids);
+	return json_object();
+}
+
 json_t *matrix_notice_content(const struct msg *m)
 {
 	char *body = matrix_render_body(m);
 	char *html = matrix_render_html(m);
+	json_t *mentions = mentions_of(m);
 	json_t *content = NULL;
 
-	if (body && html)
-		content = json_pack("{s:s, s:s, s:s, s:s, s:{}}", "msgtype", "m.notice", "body", body,
+	if (body && html && mentions)
+		content = json_pack("{s:s, s:s, s:s, s:s, s:O}", "msgtype", "m.notice", "body", body,
 				    "format", "org.matrix.custom.html", "formatted_body", html,
-				    "m.mentions");
+				    "m.mentions", mentions);
+	json_decref(mentions);
 	free(body);
 	free(html);
 	return content;

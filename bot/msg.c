@@ -16,8 +16,10 @@ void msg_init(struct msg *m)
 
 void msg_free(struct msg *m)
 {
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		free(m->spans[i].text);
+		free(m->spans[i].ref);
+	}
 	free(m->spans);
 	memset(m, 0, sizeof *m);
 }
@@ -29,7 +31,7 @@ static void append(struct msg *m, enum span_kind kind, const char *text, size_t 
 
 	if (m->failed || len == 0)
 		return;
-	if (last && last->kind == kind) {
+	if (last && last->kind == kind && kind != SPAN_MENTION) {
 		size_t old = strlen(last->text);
 		char *grown = realloc(last->text, old + len + 1);
 		if (!grown) {
@@ -57,6 +59,7 @@ static void append(struct msg *m, enum span_kind kind, const char *text, size_t 
 		return;
 	}
 	m->spans[m->n].kind = kind;
+	m->spans[m->n].ref = NULL;
 	m->n++;
 }
 
@@ -104,6 +107,37 @@ void msg_user(struct msg *m, const char *text)
 	append(m, SPAN_USER, text, strlen(text));
 }
 
+/* Appends a mention span; ref is copied. */
+static void append_mention(struct msg *m, const char *text, size_t len, const char *ref)
+{
+	size_t n = m->n;
+	char *copy = strdup(ref);
+
+	if (!copy) {
+		m->failed = true;
+		return;
+	}
+	append(m, SPAN_MENTION, text, len);
+	if (m->n == n + 1)
+		m->spans[n].ref = copy;
+	else
+		free(copy);
+}
+
+void msg_mention(struct msg *m, const char *user_id, const char *name)
+{
+	size_t len = strlen(name) + 2;
+	char *text = malloc(len);
+
+	if (!text) {
+		m->failed = true;
+		return;
+	}
+	snprintf(text, len, "%s%s", name[0] == '@' ? "" : "@", name);
+	append_mention(m, text, strlen(text), user_id);
+	free(text);
+}
+
 char *msg_to_json(const struct msg *m)
 {
 	json_t *arr = json_array();
@@ -113,7 +147,9 @@ char *msg_to_json(const struct msg *m)
 		goto out;
 	for (size_t i = 0; i < m->n; i++) {
 		char kind[2] = { (char)m->spans[i].kind, '\0' };
-		json_t *pair = json_pack("[ss]", kind, m->spans[i].text);
+		json_t *pair = m->spans[i].ref
+			? json_pack("[sss]", kind, m->spans[i].text, m->spans[i].ref)
+			: json_pack("[ss]", kind, m->spans[i].text);
 		if (!pair || json_array_append_new(arr, pair) != 0)
 			goto out;
 	}
@@ -125,7 +161,8 @@ out:
 
 static bool valid_kind(int c)
 {
-	return c == SPAN_TEXT || c == SPAN_BOLD || c == SPAN_CODE || c == SPAN_USER;
+	return c == SPAN_TEXT || c == SPAN_BOLD || c == SPAN_CODE || c == SPAN_USER ||
+	       c == SPAN_MENTION;
 }
 
 int msg_from_json(const char *json, struct msg *out)
@@ -141,11 +178,16 @@ int msg_from_json(const char *json, struct msg *out)
 	json_array_foreach(arr, i, pair) {
 		const char *kind = json_string_value(json_array_get(pair, 0));
 		json_t *text = json_array_get(pair, 1);
-		if (json_array_size(pair) != 2 || !kind || strlen(kind) != 1 ||
-		    !valid_kind(kind[0]) || !json_is_string(text))
+		const char *ref = json_string_value(json_array_get(pair, 2));
+		bool mention = kind && strcmp(kind, "m") == 0;
+		if (json_array_size(pair) != (mention ? 3u : 2u) || !kind || strlen(kind) != 1 ||
+		    !valid_kind(kind[0]) || !json_is_string(text) || (mention && !ref))
 			goto out;
-		append(out, (enum span_kind)kind[0], json_string_value(text),
-		       json_string_length(text));
+		if (mention)
+			append_mention(out, json_string_value(text), json_string_length(text), ref);
+		else
+			append(out, (enum span_kind)kind[0], json_string_value(text),
+			       json_string_length(text));
 	}
 	result = out->failed ? BOT_ERR_NOMEM : 0;
 out:
@@ -215,6 +257,7 @@ char *msg_render_markdown(const struct msg *m)
 			buf_puts(&b, "`");
 			break;
 		case SPAN_USER:
+		case SPAN_MENTION:
 			put_markdown_escaped(&b, sp->text);
 			break;
 		case SPAN_TEXT:

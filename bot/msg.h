@@ -15,11 +15,15 @@ enum span_kind {
 	SPAN_BOLD = 'b',   /* the bot's own words, emphasised */
 	SPAN_CODE = 'c',   /* a command or literal, e.g. "!ws next" */
 	SPAN_USER = 'u',   /* anything a user wrote: always escaped */
+	SPAN_MENTION = 'm',  /* a person to notify: text is how the console and exports
+	                        show them ("@bob"), ref their user id; a chat renders a
+	                        real mention where ref is one of its ids, else the text */
 };
 
 struct span {
 	enum span_kind kind;
 	char *text;
+	char *ref;         /* SPAN_MENTION: the user id; NULL for the other kinds */
 };
 
 struct msg {
@@ -37,8 +41,12 @@ void msg_text(struct msg *m, const char *fmt, ...) __attribute__((format(printf,
 void msg_bold(struct msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_code(struct msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_user(struct msg *m, const char *text);
+/* A mention of user_id, shown as "@name" ("@" is not doubled for a name that starts with
+ * one, such as a Matrix id). */
+void msg_mention(struct msg *m, const char *user_id, const char *name);
 
-/* Serialises to the compact JSON kept in the outbox: [["t","Hello "],["u","alice"]].
+/* Serialises to the compact JSON kept in the outbox: [["t","Hello "],["u","alice"]]; a
+ * mention has its user id third: ["m","@bob","U123"].
  * Returns a malloc'd string (caller frees) or NULL on out-of-memory. */
 char *msg_to_json(const struct msg *m);
 

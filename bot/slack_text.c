@@ -53,6 +53,20 @@ static void put_marked(struct buf *b, const char *s, char mark)
 	}
 }
 
+/* A Slack user id as users.info and events give it (U… or W…, upper case and digits):
+ * only such an id becomes a <@…> mention, so a mention span can never carry markup. */
+static bool slack_user_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n < 2 || n > 32 || (id[0] != 'U' && id[0] != 'W'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9')))
+			return false;
+	return true;
+}
+
 char *slack_render_mrkdwn(const struct msg *m)
 {
 	struct buf b;
@@ -63,6 +77,15 @@ char *slack_render_mrkdwn(const struct msg *m)
 		switch (sp->kind) {
 		case SPAN_BOLD: put_marked(&b, sp->text, '*'); break;
 		case SPAN_CODE: put_marked(&b, sp->text, '`'); break;
+		case SPAN_MENTION:
+			if (slack_user_id(sp->ref)) {
+				buf_puts(&b, "<@");
+				buf_puts(&b, sp->ref);
+				buf_putc(&b, '>');
+				break;
+			}
+			put_escaped(&b, sp->text);
+			break;
 		case SPAN_USER:
 		case SPAN_TEXT: put_escaped(&b, sp->text); break;
 		}

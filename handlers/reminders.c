@@ -377,17 +377,18 @@ static void item_line(struct ctx *c, struct msg *m, const struct rules *ru, enum
 		msg_text(m, " (overdue reminder %d of %ld)", l->n, ru->max);
 }
 
-/* The first words of a message for user (already a display name). */
-static void header(struct msg *m, enum stage st, const char *name)
+/* The first words of a message for user (name: their display name), mentioning them:
+ * in a channel the chat notifies them. */
+static void header(struct msg *m, enum stage st, const char *user, const char *name)
 {
 	if (st == STAGE_ESCALATE) {
 		msg_text(m, "For ");
-		at_name(m, name);
+		msg_mention(m, user, name);
 		msg_text(m, ", the facilitator: ");
 		return;
 	}
 	msg_text(m, st == STAGE_OVERDUE ? "Overdue reminder for " : "Reminder for ");
-	at_name(m, name);
+	msg_mention(m, user, name);
 	msg_text(m, ": ");
 }
 
@@ -445,7 +446,7 @@ static int post_lines(struct ctx *c, const struct session_rec *s, const struct r
 
 	member_name(c, s->id, user, name, sizeof name);
 	msg_init(&m);
-	header(&m, st, name);
+	header(&m, st, user, name);
 	if (n == 1) {
 		item_line(c, &m, ru, st, &lines[0]);
 		if (st == STAGE_ESCALATE)

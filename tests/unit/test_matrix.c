@@ -248,6 +248,35 @@ static void test_notice_content(void **state)
 	msg_free(&m);
 }
 
+/* A mention of a Matrix id is a pill and listed in m.mentions (it notifies); a name that
+ * is no id, or an id with markup in it, is escaped text and notifies nobody. */
+static void test_notice_mentions(void **state)
+{
+	struct msg m;
+	json_t *content, *ids;
+
+	(void)state;
+	msg_init(&m);
+	msg_text(&m, "Reminder for ");
+	msg_mention(&m, "@bob:example.org", "@bob:example.org");
+	msg_text(&m, ", ");
+	msg_mention(&m, "@x:y\"><img src=x>", "eve");
+	msg_text(&m, ", ");
+	msg_mention(&m, "carol", "carol");
+	content = matrix_notice_content(&m);
+	assert_non_null(content);
+	assert_string_equal(json_string_value(json_object_get(content, "formatted_body")),
+			    "Reminder for <a href=\"https://matrix.to/#/@bob:example.org\">"
+			    "@bob:example.org</a>, @eve, @carol");
+	assert_string_equal(json_string_value(json_object_get(content, "body")),
+			    "Reminder for @bob:example.org, @eve, @carol");
+	ids = json_object_get(json_object_get(content, "m.mentions"), "user_ids");
+	assert_int_equal(json_array_size(ids), 1);
+	assert_string_equal(json_string_value(json_array_get(ids, 0)), "@bob:example.org");
+	json_decref(content);
+	msg_free(&m);
+}
+
 static void test_strip_fallback(void **state)
 {
 	static const struct { const char *in, *out; } cases[] = {
@@ -296,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_messages_page),
 		cmocka_unit_test(test_notice_content),
 		cmocka_unit_test(test_direct_room_body),
+		cmocka_unit_test(test_notice_mentions),
 		cmocka_unit_test(test_strip_fallback),
 	};
 

@@ -102,6 +102,33 @@ static void test_json_round_trip(void **state)
 	msg_free(&m);
 }
 
+/* A mention keeps its user id through the outbox; two in a row stay two spans. */
+static void test_json_mention_round_trip(void **state)
+{
+	struct msg m, back;
+	char *json, *plain;
+
+	(void)state;
+	msg_init(&m);
+	msg_text(&m, "For ");
+	msg_mention(&m, "U1", "alice");
+	msg_mention(&m, "@bob:x.org", "@bob:x.org");
+	json = msg_to_json(&m);
+	assert_string_equal(json, "[[\"t\",\"For \"],[\"m\",\"@alice\",\"U1\"],"
+				  "[\"m\",\"@bob:x.org\",\"@bob:x.org\"]]");
+	assert_int_equal(msg_from_json(json, &back), 0);
+	assert_int_equal(back.n, 3);
+	assert_string_equal(back.spans[1].ref, "U1");
+	assert_string_equal(back.spans[2].ref, "@bob:x.org");
+	assert_null(back.spans[0].ref);
+	plain = msg_render_plain(&back);
+	assert_string_equal(plain, "For @alice@bob:x.org");
+	free(plain);
+	free(json);
+	msg_free(&back);
+	msg_free(&m);
+}
+
 static void test_json_empty_message(void **state)
 {
 	struct msg m, back;
@@ -165,6 +192,9 @@ static void test_json_rejects_bad_shapes(void **state)
 		{ "kind not a string", "[[116,\"a\"]]" },
 		{ "pair of one", "[[\"t\"]]" },
 		{ "pair of three", "[[\"t\",\"a\",\"b\"]]" },
+		{ "mention without its id", "[[\"m\",\"@bob\"]]" },
+		{ "mention id not a string", "[[\"m\",\"@bob\",7]]" },
+		{ "mention of four", "[[\"m\",\"@bob\",\"U1\",\"x\"]]" },
 		{ "span not an array", "[\"t\"]" },
 		{ "span an object", "[{\"t\":\"a\"}]" },
 		{ "one bad span after good ones", "[[\"t\",\"a\"],[\"b\",\"b\"],[\"q\",\"c\"]]" },
@@ -290,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_builder_merges_spans_of_one_kind),
 		cmocka_unit_test(test_builder_long_format),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_mention_round_trip),
 		cmocka_unit_test(test_json_empty_message),
 		cmocka_unit_test(test_json_failed_message_not_serialised),
 		cmocka_unit_test(test_json_from_adjacent_same_kind_merges),

@@ -382,6 +382,30 @@ static void test_mrkdwn_escapes_user_text(void **state)
 	msg_free(&m);
 }
 
+/* A mention of a Slack id is a real <@…> mention; anything else in its place (a console
+ * name, a crafted id) is shown as escaped text. */
+static void test_mrkdwn_mentions(void **state)
+{
+	struct msg m;
+	char *out;
+
+	(void)state;
+	msg_init(&m);
+	msg_text(&m, "Reminder for ");
+	msg_mention(&m, "U0BOB1", "Bob Smith");
+	msg_text(&m, " and ");
+	msg_mention(&m, "<!channel>", "<!channel>");
+	msg_text(&m, " and ");
+	msg_mention(&m, "u123", "carol");
+	msg_text(&m, " and ");
+	msg_mention(&m, "U12|x>", "dave");
+	out = slack_render_mrkdwn(&m);
+	assert_string_equal(out, "Reminder for <@U0BOB1> and @&lt;!channel&gt; and @carol and "
+				 "@dave");
+	free(out);
+	msg_free(&m);
+}
+
 static void test_question_post_has_buttons(void **state)
 {
 	struct outbox_rec rec = { .kind = OUTBOX_POST, .channel = "C1", .session_id = 4,
@@ -506,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_text_from_wire),
 		cmocka_unit_test(test_mrkdwn_escapes_user_text),
+		cmocka_unit_test(test_mrkdwn_mentions),
 		cmocka_unit_test(test_question_post_has_buttons),
 		cmocka_unit_test(test_open_im_body),
 		cmocka_unit_test(test_modal_round_trip),
