@@ -304,11 +304,12 @@ static json_t *json_rollup(const struct rollup *r)
 	for (size_t fi = 0; fi < n_followups(r); fi++) {
 		for (size_t oi = 0; oi < t->followups[fi].n_outcomes; oi++) {
 			const struct followup_outcome *o = &t->followups[fi].outcomes[oi];
-			json_t *by = json_object();
+			json_t *by;
 			long long total;
 
 			if (!rollup_is_first(r, fi, oi))
 				continue;
+			by = json_object();
 			for (size_t e = 0; e < n_followups(r); e++) {
 				long k = outcome_index(r, e, o->id);
 				if (k >= 0 && r->has[e][k])

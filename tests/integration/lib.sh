@@ -205,3 +205,16 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 	exit
 }
+
+# local_utc ZONE "YYYY-MM-DD HH:MM": that local time in ZONE as a UTC instant
+# (YYYY-MM-DDTHH:MM:SSZ), for WORKSHOPBOT_NOW across daylight-saving changes.
+local_utc() {
+	date -u -d "TZ=\"$1\" $2" +%FT%TZ
+}
+
+# job_messages TRANSCRIPT: the messages a console run printed before the first echo of
+# its script, i.e. those of the jobs due when it started, as console_messages prints them.
+job_messages() {
+	awk '/^[A-Za-z0-9._-]+> / { exit } { print }' "$1" >"$T/job_messages.tmp"
+	console_messages "$T/job_messages.tmp"
+}
