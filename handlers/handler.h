@@ -130,8 +130,8 @@ int pacing_async_describe(struct ctx *c, struct msg *m);
 /* Appends who has not answered every question of the open section yet, with the
  * question numbers ("bob (3, 5), carol (4)"), and sets *listed to how many. */
 int pacing_async_missing(struct ctx *c, struct msg *m, size_t *listed);
-/* The author's first unanswered question of the open section into *index (-1 when
- * they answered all). */
+/* The author's first unanswered question of the open section into *index; once they
+ * answered all, the section's action-items question (each line adds one), else -1. */
 int pacing_async_answer_index(struct ctx *c, long *index);
 
 /* Who has answered question index of the open session (for an action-items question:

@@ -131,6 +131,12 @@ int pacing_async_answer_index(struct ctx *c, long *index)
 		if (!answered_has(&sa.q[k].an, c->ev->user))
 			*index = sa.q[k].index;
 	}
+	/* Every question answered: more lines are more action items, where the section asks
+	 * for them (each line is one). */
+	for (size_t k = 0; !rc && k < sa.n && *index < 0; k++) {
+		if (c->tpl->prompts[sa.q[k].index].kind == PROMPT_ACTION_ITEMS)
+			*index = sa.q[k].index;
+	}
 	free(sa.q);
 	return rc;
 }

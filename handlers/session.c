@@ -84,7 +84,8 @@ static int post_welcome(struct ctx *c)
 	msg_init(&m);
 	msg_bold(&m, "%s", t->title);
 	msg_text(&m, "\nSession #%lld, facilitated by ", (long long)c->session.id);
-	msg_user(&m, c->author);
+	/* A mention: Slack shows the name even before users.info has told the bot. */
+	msg_mention(&m, c->ev->user, c->author);
 	msg_text(&m, ".\n%s", t->description);
 	if (t->presenters)
 		msg_text(&m, "\nPresented by: %s", t->presenters);

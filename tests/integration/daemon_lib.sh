@@ -262,3 +262,90 @@ jobs_of() {
 
 # status_of ITEM: action item ITEM's status (open, done).
 status_of() { sql "$DB" "SELECT status FROM action_items WHERE id = $1"; }
+
+# ---- one simulated day on a chat transport (the cross-transport tests) ----
+# A transport lib (slack_lib.sh, matrix_lib.sh) defines, for tp_run and tp_line:
+#   tp_start DB NOW   the daemon at WORKSHOPBOT_NOW=NOW on DB
+#   tp_say SPEAKER TEXT / tp_thread SPEAKER ROOT TEXT   a message, a thread reply to the
+#                     post ROOT (sets TP_REF, the new message's ref)
+#   tp_edit SPEAKER REF ROOT TEXT / tp_delete SPEAKER REF ROOT   an edit / a deletion of
+#                     SPEAKER's thread reply REF under ROOT
+#   tp_settle         every message said so far was handled (committed)
+#   tp_count          how many messages the bot posted so far
+#   tp_texts FROM     the plain text of each public post in the channel from index FROM
+#                     on, one JSON string a line
+#   tp_ref_of PREFIX  the ref of the latest public post whose plain text starts so
+# TP_USERS names the users ("alice bob"): "@bob" in a text is a mention of bob.
+
+declare -A TP_LAST_REF TP_LAST_ROOT
+
+# tp_line LINE: one scripted line said on the transport. "speaker> text" is a message;
+# "speaker> ~q N text" a thread reply to question N's post, "speaker> ~rb text" one to the
+# latest report-back prompt; "speaker> ~edit text" and "speaker> ~delete" edit or delete
+# the speaker's last thread reply. console_script turns the same lines into console input.
+tp_line() {
+	local who=${1%%> *} text=${1#*> } root n
+	case $text in
+	'~q '*)
+		text=${text#'~q '}
+		n=${text%% *}
+		root="Question $n of "
+		text=${text#* } ;;
+	'~rb '*)
+		root="Report-back, "
+		text=${text#'~rb '} ;;
+	'~edit '*)
+		tp_edit "$who" "${TP_LAST_REF[$who]-}" "${TP_LAST_ROOT[$who]-}" "${text#'~edit '}"
+		return ;;
+	'~delete')
+		tp_delete "$who" "${TP_LAST_REF[$who]-}" "${TP_LAST_ROOT[$who]-}"
+		return ;;
+	*)
+		tp_say "$who" "$text"
+		return ;;
+	esac
+	# The post may still be on its way, and its ref must be stored before a reply to it
+	# can be matched.
+	if ! wait_until 10 _tp_root "$root"; then
+		echo "# tp_line: no post to reply to for: $1" >&2
+		return 1
+	fi
+	root=$TP_ROOT
+	tp_thread "$who" "$root" "$text"
+	TP_LAST_REF[$who]=$TP_REF
+	TP_LAST_ROOT[$who]=$root
+}
+
+# _tp_root PREFIX: TP_ROOT is the ref of the latest post starting with PREFIX, and the
+# daemon has stored it (its outbox row has it as remote_ref).
+_tp_root() {
+	TP_ROOT=$(tp_ref_of "$1")
+	[ -n "$TP_ROOT" ] && [ "$(sql "$TP_DB" "SELECT count(*) FROM outbox
+		WHERE remote_ref = '${TP_ROOT//\'/\'\'}'" 2>/dev/null)" = 1 ]
+}
+
+# tp_run TAG NOW DB FILE CMDS: one run of the daemon on the current transport at
+# WORKSHOPBOT_NOW=NOW on DB: each line of CMDS through tp_line, then (bounded) until the
+# commands were handled, every job due by NOW ran and the outbox is drained; then
+# SIGTERM. FILE gets tp_texts of what it posted; a problem is added to BAD_RUNS as
+# "TAG(what)". A function tp_snapshot FILE, when defined, runs before the stop.
+BAD_RUNS=
+tp_run() {
+	local tag=$1 now=$2 db=$3 f=$4 cmds=$5 from line
+	from=$(tp_count)
+	TP_DB=$db
+	tp_start "$db" "$now"
+	if ! wait_ready 1; then
+		BAD_RUNS+="$tag(not ready) "
+	else
+		while IFS= read -r line; do
+			[ -z "$line" ] || tp_line "$line" || BAD_RUNS+="$tag(cannot say: $line) "
+		done <<<"$cmds"
+		tp_settle || BAD_RUNS+="$tag(commands not handled) "
+		wait_until 20 followup_settled "$db" "$now" || BAD_RUNS+="$tag(not drained) "
+		if declare -F tp_snapshot >/dev/null; then tp_snapshot "$f"; fi
+	fi
+	daemon_stop
+	[ "$DRC" = 0 ] || BAD_RUNS+="$tag(exit $DRC) "
+	tp_texts "$from" >"$f"
+}

@@ -146,6 +146,22 @@ reminders_only() {
 	jq -c --arg re "^$REMINDER_HEAD" 'select(test($re))'
 }
 
+# console_script: the lines of a cross-transport script (tp_line in daemon_lib.sh) on stdin
+# as console input: a thread reply ("~q N text", "~rb text") is a plain line there; an edit
+# or a deletion ("~edit", "~delete") has no console form and is left out.
+console_script() {
+	sed -E -e '/^[^>]+> ~(edit |delete$)/d' -e 's/^([^>]+> )~q [0-9]+ /\1/' \
+		-e 's/^([^>]+> )~rb /\1/'
+}
+
+# console_posts: of console_messages on stdin, what Slack and Matrix would post in the
+# channel: not the confirmations of an answer or report-back entry (a ✅ reaction there)
+# and not the console's own "Session #N continues" line at start.
+CONFIRM_RE='^(Thanks, [^:]+: your |[^ ]+, your (answer to question [0-9]+|report-back entry for .*) is updated)'
+console_posts() {
+	jq -c --arg re "$CONFIRM_RE" 'select((test($re) or test("^Session #[0-9]+ continues")) | not)'
+}
+
 # check_one_line_reply NAME TRANSCRIPT INPUT FIXED-STRING [N]: the bot answered (the Nth)
 # INPUT with exactly one line, and that line contains the string.
 check_one_line_reply() {

@@ -321,3 +321,44 @@ check_no_secrets() {
 }
 
 sql_q() { sql "$DB" "$1"; }
+
+# ---- the cross-transport tests' transport functions (tp_run in daemon_lib.sh) ----
+# Users of TP_USERS are @NAME:fake.local; "@bob" in a text is written @bob:fake.local.
+
+tp_start() { DB=$1; daemon_start "$1" WORKSHOPBOT_NOW="$2"; }
+_matrix_mentions() {
+	local u
+	TP_TEXT=$1
+	for u in $TP_USERS; do TP_TEXT=${TP_TEXT//@$u/@$u:fake.local}; done
+}
+TP_SAID=
+tp_say() { _matrix_mentions "$2" && say "@$1:fake.local" "$TP_TEXT" && TP_SAID+=" $EV_ID"; }
+tp_thread() {
+	_matrix_mentions "$3" && thread "@$1:fake.local" "$2" "$TP_TEXT" && TP_SAID+=" $EV_ID" &&
+		TP_REF=$EV_ID
+}
+tp_edit() { _matrix_mentions "$4" && edit "@$1:fake.local" "$2" "$TP_TEXT" && TP_SAID+=" $EV_ID"; }
+tp_delete() { redact "@$1:fake.local" "$2" && TP_SAID+=" $EV_ID"; }
+tp_settle() {
+	local rc
+	# shellcheck disable=SC2086
+	settle 10 $TP_SAID
+	rc=$?
+	TP_SAID=
+	return $rc
+}
+tp_count() { notices | jq length; }
+# Matrix has no private replies: the daemon says them in the room (matrix_send.c). Only
+# the public posts count here: the sends whose outbox row (txn id wb<id>) is a post.
+_matrix_plain() {
+	local private
+	private=$(sql "$DB" "SELECT 'wb' || id FROM outbox WHERE kind <> 'post'" 2>/dev/null |
+		jq -Rsc 'split("\n") | map(select(. != ""))')
+	notices | jq -c --argjson from "$1" --argjson priv "${private:-[]}" '.[$from:][]
+		| select(.txn_id as $t | $priv | index($t) | not)
+		| {id: .event_id, text: (.content.body | gsub("@(?<u>[a-z]+):fake\\.local"; "@\(.u)"))}'
+}
+tp_texts() { _matrix_plain "$1" | jq -c .text; }
+tp_ref_of() {
+	_matrix_plain 0 | jq -rs --arg p "$1" '[.[] | select(.text | startswith($p))][-1].id // empty'
+}

@@ -400,3 +400,40 @@ question_ts() {
 
 # sql_q QUERY: sql on the test's database ($DB).
 sql_q() { sql "$DB" "$1"; }
+
+# ---- the cross-transport tests' transport functions (tp_run in daemon_lib.sh) ----
+# Users of TP_USERS are U<NAME> (UBOB for bob); slack_tp_users registers their names.
+
+slack_tp_users() {
+	local u
+	for u in $TP_USERS; do
+		ctl POST "/user?id=U${u^^}&display_name=$u&real_name=$u" >/dev/null
+	done
+}
+tp_start() { daemon_start "$1" WORKSHOPBOT_NOW="$2"; }
+# _slack_mentions TEXT: "@bob" as Slack writes a mention, <@UBOB> (into TP_TEXT).
+_slack_mentions() {
+	local u
+	TP_TEXT=$1
+	for u in $TP_USERS; do TP_TEXT=${TP_TEXT//@$u/<@U${u^^}>}; done
+}
+tp_say() { _slack_mentions "$2" && send events_api ev_message "U${1^^}" "$TP_TEXT"; }
+tp_thread() {
+	_slack_mentions "$3" && send events_api ev_message "U${1^^}" "$TP_TEXT" "$2" &&
+		TP_REF=$LAST_TS
+}
+tp_edit() { _slack_mentions "$4" && send events_api ev_edit "U${1^^}" "$2" "$TP_TEXT" "$3"; }
+tp_delete() { send events_api ev_delete "U${1^^}" "$2" "$3"; }
+tp_settle() { wait_acks 10; }
+tp_count() { posts | jq length; }
+# The posts' mrkdwn as plain text: mentions as @name, no bold or code marks, entities
+# decoded; each as {ts, text} (_slack_plain) or the text alone (tp_texts).
+_slack_plain() {
+	posts | jq -c --argjson from "$1" --arg ch "$CHANNEL" '.[$from:][] | select(.channel == $ch)
+		| {ts, text: (.text | gsub("<@U(?<id>[A-Z0-9]+)>"; "@\(.id | ascii_downcase)")
+		| gsub("[*`]"; "") | gsub("&lt;"; "<") | gsub("&gt;"; ">") | gsub("&amp;"; "&"))}'
+}
+tp_texts() { _slack_plain "$1" | jq -c .text; }
+tp_ref_of() {
+	_slack_plain 0 | jq -rs --arg p "$1" '[.[] | select(.text | startswith($p))][-1].ts // empty'
+}

@@ -79,61 +79,22 @@ for part in 1 2; do
 	done
 done
 
-# ---- the daemon, one run a day (shared by Slack and Matrix) ----
-# Each transport defines: tp_db PART, tp_start DB NOW (the daemon), tp_say SPEAKER TEXT
-# (one command as a chat message), tp_settle (the commands said so far are committed),
-# tp_count (messages the bot posted so far), tp_texts FROM (the plain text of each message
-# posted in the part's channel from index FROM on, one JSON string a line).
-BAD_RUNS=
-
+# ---- the daemon, one run a day (shared by Slack and Matrix; tp_run in daemon_lib.sh) ----
 # daemon_day TP PART DAY: one day's run on transport TP; its reminders go to
 # $OUT/TP-PART-DAY.txt, all its posts to .all.
 daemon_day() {
-	local tp=$1 part=$2 day=$3 now from line db f
-	now=$(now_of "$part" "$day")
-	db=$(tp_db "$part")
-	f=$OUT/$tp-$part-$day
-	from=$(tp_count)
-	tp_start "$db" "$now"
-	if ! wait_ready 1; then
-		BAD_RUNS+="$tp-$part-$day(not ready) "
-	else
-		while IFS= read -r line || [ -n "$line" ]; do
-			[ -n "$line" ] && tp_say "${line%%> *}" "${line#*> }"
-		done < <(cmds_of "$part" "$day")
-		tp_settle || BAD_RUNS+="$tp-$part-$day(commands not handled) "
-		wait_until 20 followup_settled "$db" "$now" || BAD_RUNS+="$tp-$part-$day(not drained) "
-	fi
-	daemon_stop
-	[ "$DRC" = 0 ] || BAD_RUNS+="$tp-$part-$day(exit $DRC) "
-	tp_texts "$from" >"$f.all"
+	local f=$OUT/$1-$2-$3
+	tp_run "$1-$2-$3" "$(now_of "$2" "$3")" "$(tp_db "$2")" "$f.all" "$(cmds_of "$2" "$3")"
 	reminders_only <"$f.all" >"$f.txt"
 }
+TP_USERS="$USERS"
 
 # ---- Slack ----
 . "$(dirname "$0")/slack_lib.sh"
 DAEMON_OPTS=(--config "$CONF")   # after the lib, which resets it
 fake_start
-for u in $USERS; do
-	ctl POST "/user?id=U${u^^}&display_name=$u&real_name=$u" >/dev/null
-done
+slack_tp_users
 tp_db() { printf '%s/slack-%s.db' "$T" "$1"; }
-tp_start() { daemon_start "$1" WORKSHOPBOT_NOW="$2"; }
-# A user's words as Slack sends them: the speaker's id, "@bob" as a mention <@UBOB>.
-tp_say() {
-	local text=$2 u
-	for u in $USERS; do text=${text//@$u/<@U${u^^}>}; done
-	send events_api ev_message "U${1^^}" "$text"
-}
-tp_settle() { wait_acks 10; }
-tp_count() { posts | jq length; }
-# The posts' mrkdwn as plain text: mentions as @name, no bold or code marks, entities
-# decoded.
-tp_texts() {
-	posts | jq -c --argjson from "$1" --arg ch "$CHANNEL" '.[$from:][] | select(.channel == $ch)
-		| .text | gsub("<@U(?<id>[A-Z0-9]+)>"; "@\(.id | ascii_downcase)")
-		| gsub("[*`]"; "") | gsub("&lt;"; "<") | gsub("&gt;"; ">") | gsub("&amp;"; "&")'
-}
 for part in 1 2; do
 	[ "$part" = 2 ] && CHANNEL=C222
 	days=PART${part}_DAYS
@@ -153,26 +114,6 @@ for part in 1 2; do
 	ROOMS[$part]=$ROOM
 done
 tp_db() { printf "%s/matrix-%s.db" "$T" "$1"; }
-tp_start() { DB=$1; daemon_start "$1" WORKSHOPBOT_NOW="$2"; }
-tp_say() {
-	local text=$2 u
-	for u in $USERS; do text=${text//@$u/@$u:fake.local}; done
-	say "@$1:fake.local" "$text"
-	SAID+=" $EV_ID"
-}
-tp_settle() {
-	# shellcheck disable=SC2086
-	settle 10 $SAID
-	local rc=$?
-	SAID=
-	return $rc
-}
-SAID=
-tp_count() { notices | jq length; }
-tp_texts() {
-	notices | jq -c --argjson from "$1" '.[$from:][] | .content.body
-		| gsub("@(?<u>[a-z]+):fake\\.local"; "@\(.u)")'
-}
 for part in 1 2; do
 	ROOM=${ROOMS[$part]}
 	days=PART${part}_DAYS

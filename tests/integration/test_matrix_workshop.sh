@@ -44,7 +44,8 @@ check_eq "question 1 is posted second, an m.notice with HTML, in the room (not a
 	'["m.notice","org.matrix.custom.html",true,true,null]' \
 	"$(jq -c '.[1].content | [.msgtype, .format, (.body | startswith("Question 1 of 22")),
 		(.formatted_body | startswith("<b>Question 1 of 22")), .["m.relates_to"]]' <<<"$n")"
-check_eq "the bot's notices ping nobody (empty m.mentions)" '[{},{}]' \
+check_eq "the welcome mentions its facilitator (a pill in m.mentions), the question nobody" \
+	"[{\"user_ids\":[\"$ALICE\"]},{}]" \
 	"$(jq -c '[.[0:2][] | .content["m.mentions"]]' <<<"$n")"
 Q1=$(question_event 1)
 check "the daemon recorded question 1's event id" wait_until 10 ref_known 0

@@ -48,11 +48,11 @@ check_eq "conversations.open is called once, for U222" '[{"users":"U222"}]' \
 	"$(ctl GET '/log?kind=api' | jq -c '[.[] | select(.method == "conversations.open") | .body | fromjson? // .]')"
 check_eq "the IM is remembered" "slack|U222|$IM" "$(sql_q "SELECT transport, user_id, channel FROM direct_channels")"
 check_eq "U222's two items come in one direct message in the IM" 1 \
-	"$(n_messages "$(posted_in "$IM" '.text | startswith("Reminder for @user-U222: 2 action items are coming up") and contains("#1* Call the food bank") and contains("#2* Book the room")')")"
+	"$(n_messages "$(posted_in "$IM" '.text | startswith("Reminder for <@U222>: 2 action items are coming up") and contains("#1* Call the food bank") and contains("#2* Book the room")')")"
 check_eq "... and nothing of U222's in the channel" 0 \
 	"$(n_messages "$(posted_in C111 '.text | startswith("Reminder") and (contains("U222") or contains("#1*"))')")"
 check_eq "U333 (no dm) is reminded in the channel" 1 \
-	"$(n_messages "$(posted_in C111 '.text | startswith("Reminder for @U333: *#3* Print the flyers — due in 2 days")')")"
+	"$(n_messages "$(posted_in C111 '.text | startswith("Reminder for <@U333>: *#3* Print the flyers — due in 2 days")')")"
 check_eq "the reminders remember what they list" "1 2|3" \
 	"$(sql_q "SELECT group_concat(ids, '|') FROM (SELECT group_concat(action_id, ' ') AS ids FROM outbox_actions GROUP BY outbox_id ORDER BY outbox_id)")"
 COALESCED=$(ts_of "$(posted_in "$IM" '.text | contains("2 action items")')")
@@ -81,11 +81,11 @@ today() { messages | jq -c --argjson n "$n_before" '.[$n:]'; }
 check_eq "no second conversations.open after the restart (the IM is remembered)" 1 \
 	"$(api_count conversations.open)"
 check_eq "the day's messages: #1's reminder in the same IM, #3's in the channel" \
-	"[[\"C111\",\"Reminder for @U333: *#3* Print the flyers — due today, Thu 2026-12-03.\"],[\"$IM\",\"Reminder for @user-U222: *#1* Call the food bank — due today, Thu 2026-12-03.\"]]" \
+	"[[\"C111\",\"Reminder for <@U333>: *#3* Print the flyers — due today, Thu 2026-12-03.\"],[\"$IM\",\"Reminder for <@U222>: *#1* Call the food bank — due today, Thu 2026-12-03.\"]]" \
 	"$(today | jq -c 'map([.channel, (.text | sub(" When it is done.*"; ""))]) | sort')"
 check_eq "nothing sent before is sent again (one coalesced reminder, one confirmation)" "1 1" \
 	"$(n_messages "$(posted_in "$IM" '.text | contains("2 action items")')") $(n_messages "$(posted_in "$IM" '.text | startswith("Marked done")')")"
-DUE1=$(ts_of "$(posted_in "$IM" '.text | startswith("Reminder for @user-U222: *#1*")')")
+DUE1=$(ts_of "$(posted_in "$IM" '.text | startswith("Reminder for <@U222>: *#1*")')")
 send events_api ev_reaction U222 white_check_mark "$DUE1" "$IM"
 check "a ✅ on the one-item reminder closes it, confirmed in the IM" wait_message \
 	"$(posted_in "$IM" '.text | startswith("Marked done: *#1* Call the food bank")')"
@@ -99,7 +99,7 @@ day_end
 day_start_with_config 2026-12-07T09:00:00Z '[followup]' 'remind_by = direct'
 check_eq "with remind_by = direct U333's overdue reminder opens U333's IM" 2 "$(api_count conversations.open)"
 check_eq "... and goes there, not to the channel" "1 0" \
-	"$(n_messages "$(posted_in DU333 '.text | startswith("Overdue reminder for @U333: *#3* Print the flyers")')") $(n_messages "$(posted_in C111 '.text | startswith("Overdue reminder")')")"
+	"$(n_messages "$(posted_in DU333 '.text | startswith("Overdue reminder for <@U333>: *#3* Print the flyers")')") $(n_messages "$(posted_in C111 '.text | startswith("Overdue reminder")')")"
 check_eq "nothing for the done items #1 and #2" 0 "$(n_messages '.text | startswith("Overdue") and (contains("#1") or contains("#2"))')"
 day_end
 

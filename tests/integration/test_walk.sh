@@ -204,7 +204,7 @@ NEXP=${#EXP[@]}
 cat "$T/part1.txt" | wb --db "$DB" console >"$OUT1"
 check_exit "run 1 exits 0" 0 $?
 
-check_grep "start posts the welcome with the facilitator" "$OUT1" "Session #1, facilitated by alice."
+check_grep "start posts the welcome with the facilitator" "$OUT1" "Session #1, facilitated by @alice."
 check_grep "the welcome credits the presenters" "$OUT1" "Presented by: $(jq -r .presenters "$TEMPLATE")"
 check_grep "the welcome carries the event description" "$OUT1" "$(jq -r .description "$TEMPLATE")"
 check_reply "a second answer replaces the first" "$OUT1" "bob> $A1_bob" \

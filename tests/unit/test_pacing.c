@@ -518,6 +518,26 @@ static void test_async_nudge_and_answers(void **state)
 	assert_int_equal(when, at("2026-12-08T14:00:00Z"));
 }
 
+/* In the action-plan section, once every question is answered, each further line is one
+ * more action item (not "you have answered every question"). */
+static void test_async_more_action_items(void **state)
+{
+	struct fixture *f = *state;
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	for (int i = 0; i < 5; i++)
+		assert_true(say(f, "alice", "!ws next") > 1);
+	assert_contains(f->sent[0], "Section 6 of 7");
+	REPLY(f, "bob", "Our library's meeting rooms", "question 17 is saved");
+	REPLY(f, "bob", "The food bank", "question 18 is saved");
+	REPLY(f, "bob", "The market", "question 19 is saved");
+	REPLY(f, "bob", "Story times", "question 20 is saved");
+	REPLY(f, "bob", "Call the food bank @bob by friday", "#1 Call the food bank");
+	REPLY(f, "bob", "Book the room @carol by friday", "#2 Book the room");
+	REPLY(f, "bob", "Print the flyers", "#3 Print the flyers");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM action_items"), 3);
+}
+
 /* `next` opens the next section at once; the daily job then opens the one after on the
  * next working day, and the jobs made for the earlier section are stale. */
 static void test_async_early_next_and_stale_jobs(void **state)
@@ -667,6 +687,7 @@ int main(void)
 		CASE(test_async_start_skips_the_weekend),
 		CASE(test_async_dst_keeps_local_time),
 		CASE(test_async_nudge_and_answers),
+		CASE(test_async_more_action_items),
 		CASE(test_async_early_next_and_stale_jobs),
 		CASE(test_async_downtime_opens_one_section),
 		CASE(test_async_time_zones),

@@ -222,7 +222,7 @@ static void test_start_posts_welcome_and_first_question(void **state)
 	/* The welcome: title, facilitator, description, presenters, how it works. */
 	assert_contains(f->sent[0].text, "Community Engagement: Serving Diverse Communities Where "
 			"They Are");
-	assert_contains(f->sent[0].text, "Session #1, facilitated by alice.");
+	assert_contains(f->sent[0].text, "Session #1, facilitated by @alice.");
 	assert_contains(f->sent[0].text, "In this interactive session, we will explore");
 	assert_contains(f->sent[0].text, "Presented by: CiKeithia Pugh");
 	assert_contains(f->sent[0].text, "!ws next");
@@ -273,7 +273,7 @@ static void test_start_named_template_and_unknown(void **state)
 	assert_int_equal(say(f, "bob", "!workshop start community-engagement"), 2);
 	s = open_session(f);
 	assert_string_equal(s.facilitator, "bob");
-	assert_contains(f->sent[0].text, "facilitated by bob");
+	assert_contains(f->sent[0].text, "facilitated by @bob");
 }
 
 static void test_sessions_are_per_channel(void **state)
@@ -925,7 +925,7 @@ static void test_end_then_report(void **state)
 	REPLY(f, "alice", "!ws end", "No workshop is running here.");
 	REPLY(f, "bob", "late answer", "No workshop is running here, so that was not recorded.");
 	assert_int_equal(say(f, "carol", "!ws start"), 2);
-	assert_contains(f->sent[0].text, "Session #2, facilitated by carol.");
+	assert_contains(f->sent[0].text, "Session #2, facilitated by @carol.");
 	/* Another channel's session is not reported here. */
 	REPLY(f, "carol", "!ws report 1", "Summary of session #1");
 	assert_int_equal(say_in(f, "C2", "carol", "!ws report 1"), 1);
