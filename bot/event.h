@@ -34,6 +34,9 @@ struct event {
 	                             command, mention): text is a command without prefix */
 	bool answers_open;        /* the transport treats plain text as an answer to the
 	                             open question (the console does) */
+	bool direct;              /* the transport knows the channel is the author's direct
+	                             message with the bot (Slack channel_type "im"), even
+	                             before the bot opened or recorded it */
 	bool moderator;           /* the chat gives the author the right to pace any session
 	                             here (a Matrix power level at the configured level) */
 

@@ -86,6 +86,14 @@ static bool from_a_bot(json_t *msg, const struct slack_identity *me)
 	return str_at(msg, "bot_id") || (user && me->user_id && strcmp(user, me->user_id) == 0);
 }
 
+/* A message event in a direct message with the bot. */
+static bool is_im(json_t *e)
+{
+	const char *type = str_at(e, "channel_type");
+
+	return type && strcmp(type, "im") == 0;
+}
+
 /* A key shared by the app_mention and message events of one message. */
 static int message_key(struct slack_frame *f, const char *channel, const char *ts)
 {
@@ -119,8 +127,8 @@ static int parse_plain_message(struct slack_frame *f, json_t *e, const struct sl
 	result = set_text(f, str_at(e, "text"), me);
 	if (!result && mention)
 		f->ev.addressed = true;
-	if (!result && !f->ev.addressed && f->ev.thread == NULL &&
-	    strcmp(str_at(e, "channel_type") ? str_at(e, "channel_type") : "", "im") == 0)
+	f->ev.direct = is_im(e);
+	if (!result && !f->ev.addressed && f->ev.thread == NULL && f->ev.direct)
 		f->ev.addressed = true;  /* in a direct message everything is for the bot */
 	if (!result)
 		result = message_key(f, channel, ts);
@@ -143,6 +151,7 @@ static int parse_changed(struct slack_frame *f, json_t *e, const struct slack_id
 		return ignore(f, "a bot's edit");
 	f->ev.kind = EVENT_EDIT;
 	f->ev.channel = str_at(e, "channel");
+	f->ev.direct = is_im(e);
 	f->ev.user = str_at(msg, "user");
 	f->ev.target_ref = ts;
 	f->ev.thread = thread && strcmp(thread, ts) != 0 ? thread : NULL;
@@ -161,6 +170,7 @@ static int parse_deleted(struct slack_frame *f, json_t *e, const struct slack_id
 		return ignore(f, "a bot's message deleted");
 	f->ev.kind = EVENT_DELETE;
 	f->ev.channel = str_at(e, "channel");
+	f->ev.direct = is_im(e);
 	f->ev.user = str_at(prev, "user");
 	f->ev.target_ref = str_at(e, "deleted_ts");
 	f->ev.text = "";

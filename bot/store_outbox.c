@@ -71,12 +71,17 @@ static int take_action_id(void *ud, sqlite3_stmt *st)
 	return 0;
 }
 
-int store_outbox_actions_of(struct store *s, const char *transport, const char *remote_ref,
-			    int64_t *ids, size_t max, size_t *n)
+int store_outbox_actions_of(struct store *s, const char *transport, const char *channel,
+			    const char *remote_ref, int64_t *ids, size_t max, size_t *n)
 {
+	/* A Slack ts is unique only in its channel: a direct message's row names the person,
+	 * whose direct channel is the one to match. */
 	static const char sql[] =
 		"SELECT a.action_id FROM outbox o JOIN outbox_actions a ON a.outbox_id = o.id "
-		"WHERE o.transport = ? AND o.remote_ref = ? AND o.state = 'sent' "
+		"WHERE o.transport = ?1 AND o.remote_ref = ?3 AND o.state = 'sent' "
+		"AND CASE WHEN o.kind = 'direct' THEN EXISTS (SELECT 1 FROM direct_channels d "
+		"WHERE d.transport = ?1 AND d.user_id = o.channel AND d.channel = ?2) "
+		"ELSE o.channel = ?2 END "
 		"ORDER BY a.action_id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	struct action_ids a = { ids, max, 0 };
@@ -84,7 +89,8 @@ int store_outbox_actions_of(struct store *s, const char *transport, const char *
 
 	if (st) {
 		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, remote_ref);
+		store_bind_text(st, 2, channel);
+		store_bind_text(st, 3, remote_ref);
 	}
 	result = store_each_row(s, st, take_action_id, &a);
 	*n = result ? 0 : a.n;

@@ -44,10 +44,11 @@ int store_outbox_put(struct store *s, const struct outbox_rec *rec, int64_t now)
 /* Records that queued message outbox_id is about action item action_id (a reminder). */
 int store_outbox_add_action(struct store *s, int64_t outbox_id, int64_t action_id);
 
-/* The action items the sent message with the transport's id remote_ref is about: up to
- * max ids into ids (lowest first), their total count into *n (0: not such a message). */
-int store_outbox_actions_of(struct store *s, const char *transport, const char *remote_ref,
-			    int64_t *ids, size_t max, size_t *n);
+/* The action items the sent message with the transport's id remote_ref in channel (for a
+ * direct message: the person's direct channel) is about: up to max ids into ids (lowest
+ * first), their total count into *n (0: not such a message). */
+int store_outbox_actions_of(struct store *s, const char *transport, const char *channel,
+			    const char *remote_ref, int64_t *ids, size_t max, size_t *n);
 
 /* Calls fn for at most limit pending messages of a transport, oldest first. */
 int store_outbox_each_pending(struct store *s, const char *transport, int limit,

@@ -167,6 +167,22 @@ int store_session_latest_in(struct store *s, const char *transport, const char *
 	return newest_in(s, transport, channel, false, out);
 }
 
+int store_session_async_of(struct store *s, const char *transport, const char *user_id,
+			   struct session_rec *out)
+{
+	static const char sql[] =
+		"SELECT " SESSION_COLUMNS " FROM sessions WHERE transport = ? AND state = 'active' "
+		"AND pace = 'async' AND id IN (SELECT session_id FROM members WHERE user_id = ?) "
+		"ORDER BY started_at DESC, id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st) {
+		store_bind_text(st, 1, transport);
+		store_bind_text(st, 2, user_id);
+	}
+	return fetch_one(s, st, out);
+}
+
 struct session_visit {
 	int (*fn)(void *ud, const struct session_rec *rec);
 	void *ud;

@@ -47,6 +47,10 @@ int store_session_open_in(struct store *s, const char *transport, const char *ch
 int store_session_latest_in(struct store *s, const char *transport, const char *channel,
 			    struct session_rec *out);
 
+/* The latest active async session on a transport that user_id is a member of (where
+ * their answers by direct message go). */
+int store_session_async_of(struct store *s, const char *transport, const char *user_id,
+			   struct session_rec *out);
 /* Calls fn for every session, oldest first; a non-zero return from fn stops and is
  * returned. */
 int store_session_each(struct store *s, int (*fn)(void *ud, const struct session_rec *rec),

@@ -233,7 +233,7 @@ int answer_current(struct ctx *c, const char *text)
 
 int cmd_answer(struct ctx *c, const char *args)
 {
-	return answer_current(c, args);
+	return c->direct ? direct_answer(c, args) : answer_current(c, args);
 }
 
 /* Withdraws the author's answer to prompt index, saying why in the reply. */

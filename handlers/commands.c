@@ -98,16 +98,29 @@ static int cmd_help(struct ctx *c, const char *args)
 	return reply_private(c, &m);
 }
 
+/* The end of the word at p. */
+static const char *word_end(const char *p)
+{
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+bool commands_known(const char *text)
+{
+	const char *word = text_skip_space(text);
+
+	return find(word, (size_t)(word_end(word) - word)) != NULL;
+}
+
 int commands_run(struct ctx *c, const char *line)
 {
-	const char *p = text_skip_space(line);
-	const char *word = p;
+	const char *word = text_skip_space(line);
+	const char *p = word_end(word);
 	const struct command *cmd;
 	const char *args;
 	size_t len;
 
-	while (*p && !isspace((unsigned char)*p))
-		p++;
 	len = (size_t)(p - word);
 	if (len == 0)
 		return cmd_help(c, "");

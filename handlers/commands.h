@@ -12,6 +12,9 @@
  * to what follows the prefix, spaces skipped; otherwise NULL. */
 const char *commands_strip_prefix(const char *text);
 
+/* True if the first word of text is a command (or an alias). */
+bool commands_known(const char *text);
+
 /* Runs a command line (without prefix): looks up the command word, checks arguments,
  * calls the handler. Unknown commands and bad arguments get a one-line reply with the
  * right usage. */

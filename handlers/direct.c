@@ -1,5 +1,6 @@
-/* direct.c - direct messages: the member's choice (`dm on|off`), and the ✅ reaction on
- * a reminder, which closes the action item it names. */
+/* direct.c - direct messages: the member's choice (`dm on|off`), answers to an async
+ * session given there, and the ✅ reaction on a reminder, which closes the action item
+ * it names. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,13 +20,64 @@ int reminders_by_direct(struct workshop *w, const char *transport, const char *u
 	return *direct ? 0 : store_direct_pref(w->store, transport, user, direct);
 }
 
+/* In the author's direct channel: the session their answers there go to, into c (as
+ * if the event were in its channel). Returns 0, BOT_ERR_NOT_FOUND when there is none, or
+ * a BOT_ERR_DB* code. */
+static int direct_session(struct ctx *c)
+{
+	int result = store_session_async_of(c->w->store, c->ev->transport, c->ev->user,
+					    &c->session);
+
+	if (result)
+		return result;
+	c->has_session = true;
+	c->tpl = template_set_find(c->w->templates, c->session.template_id);
+	if (!c->ev->user_name)
+		member_name(c, c->session.id, c->ev->user, c->author, sizeof c->author);
+	return 0;
+}
+
+int direct_answer(struct ctx *c, const char *text)
+{
+	int result = direct_session(c);
+
+	if (result == BOT_ERR_NOT_FOUND)
+		return private_text(c, "No workshop is asking you questions here, so that was not "
+				       "recorded. Commands work here: actions, done 3, dm off; help "
+				       "lists them.");
+	return result ? result : answer_current(c, text);
+}
+
+int direct_changed(struct ctx *c)
+{
+	int result = direct_session(c);
+
+	if (result)
+		return result == BOT_ERR_NOT_FOUND ? 0 : result;
+	return c->ev->kind == EVENT_EDIT ? answer_edited(c) : answer_deleted(c);
+}
+
+/* dm on in the middle of an async section: that section comes by direct message now. */
+static int ask_now(struct ctx *c)
+{
+	int result = c->direct ? direct_session(c) : 0;
+
+	if (result)
+		return result == BOT_ERR_NOT_FOUND ? 0 : result;
+	return c->has_session ? pacing_async_ask(c, c->ev->user) : 0;
+}
+
 int cmd_dm(struct ctx *c, const char *args)
 {
-	bool on = text_word_is(args, "on");
+	bool on = text_word_is(args, "on"), was_on = false;
 	int result;
 
 	if (on || text_word_is(args, "off")) {
-		result = store_direct_pref_set(c->w->store, c->ev->transport, c->ev->user, on);
+		result = store_direct_pref(c->w->store, c->ev->transport, c->ev->user, &was_on);
+		if (!result)
+			result = store_direct_pref_set(c->w->store, c->ev->transport, c->ev->user, on);
+		if (!result && on && !was_on)
+			result = ask_now(c);
 		if (result)
 			return result;
 	} else if (!text_blank(args)) {
@@ -69,8 +121,8 @@ int direct_reaction(struct ctx *c, bool *handled)
 	*handled = false;
 	if (!c->ev->target_ref || !c->ev->text || !is_check(c->ev->text))
 		return 0;
-	result = store_outbox_actions_of(c->w->store, c->ev->transport, c->ev->target_ref, ids,
-					 HINT_MAX, &n);
+	result = store_outbox_actions_of(c->w->store, c->ev->transport, c->ev->channel,
+					 c->ev->target_ref, ids, HINT_MAX, &n);
 	if (result || n == 0)
 		return result;
 	*handled = true;

@@ -21,6 +21,12 @@ static int load_session(struct ctx *c)
 	snprintf(c->author, sizeof c->author, "%s", ev->user_name ? ev->user_name : ev->user);
 	/* The bot's direct channel with someone is never a session's channel. */
 	c->direct = !result && owner[0];
+	if (!result && !c->direct && ev->direct) {
+		/* The person opened the direct message before the bot did: it is theirs from
+		 * now on, for the bot's direct messages and for commands and answers there. */
+		result = store_direct_channel_set(c->w->store, ev->transport, ev->user, ev->channel);
+		c->direct = !result;
+	}
 	if (result || c->direct)
 		return result;
 	result = store_session_open_in(c->w->store, ev->transport, ev->channel, &c->session);
@@ -75,6 +81,9 @@ static int route_message(struct ctx *c)
 	 * a direct message, as the reminder there suggests. */
 	const char *command = commands_strip_prefix(ev->text);
 
+	/* In the direct channel a line that is no command answers an async session. */
+	if (!command && c->direct && !text_blank(ev->text) && !commands_known(ev->text))
+		return direct_answer(c, ev->text);
 	if (!command && (ev->addressed || c->direct))
 		command = ev->text;
 	if (command)
@@ -95,9 +104,13 @@ static int route(struct ctx *c)
 	case EVENT_MESSAGE:
 		return route_message(c);
 	case EVENT_EDIT:
+		if (c->direct)
+			return direct_changed(c);
 		result = answer_edited(c);
 		return result ? result : reportback_edited(c);
 	case EVENT_DELETE:
+		if (c->direct)
+			return direct_changed(c);
 		result = answer_deleted(c);
 		return result ? result : reportback_deleted(c);
 	case EVENT_BUTTON:

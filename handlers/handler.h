@@ -130,6 +130,9 @@ int pacing_async_describe(struct ctx *c, struct msg *m);
 /* Appends who has not answered every question of the open section yet, with the
  * question numbers ("bob (3, 5), carol (4)"), and sets *listed to how many. */
 int pacing_async_missing(struct ctx *c, struct msg *m, size_t *listed);
+/* Sends the open section of c->session by direct message to user now, when it is an
+ * active async session and user is asked that way (`dm on` turned on mid-section). */
+int pacing_async_ask(struct ctx *c, const char *user);
 /* The author's first unanswered question of the open section into *index; once they
  * answered all, the section's action-items question (each line adds one), else -1. */
 int pacing_async_answer_index(struct ctx *c, long *index);
@@ -166,6 +169,12 @@ int cmd_dm(struct ctx *c, const char *args);
  * the person chose dm on. */
 int reminders_by_direct(struct workshop *w, const char *transport, const char *user,
 			bool *direct);
+/* A plain message (or `answer <text>`) in the author's direct channel: text answers
+ * their next unanswered question of the latest active async session they are a member
+ * of on this chat (none: a short private hint). */
+int direct_answer(struct ctx *c, const char *text);
+/* An edit or deletion there updates or withdraws the answer that message gave. */
+int direct_changed(struct ctx *c);
 /* A ✅ on a reminder marks its one action item done (as `done` does) or, when the
  * reminder lists several, answers with a `done <id>` hint for each. *handled tells
  * whether the reaction was such a one (else it may be an answer's). */

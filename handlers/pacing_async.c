@@ -9,6 +9,7 @@
 #include "bot/clock.h"
 #include "bot/err.h"
 #include "bot/log.h"
+#include "bot/store_direct.h"
 #include "handlers/flow.h"
 #include "handlers/handler.h"
 #include "handlers/reminders.h"
@@ -79,44 +80,109 @@ static int answers_load(struct ctx *c, struct section_answers *sa)
 	return rc;
 }
 
+/* Whether user is asked by direct message: they chose `dm on`, on a chat where a direct
+ * message can be answered (the console has no direct channel to answer in). */
+static int asked_by_direct(const struct ctx *c, const char *user, bool *on)
+{
+	*on = false;
+	if (strcmp(c->session.transport, "console") == 0)
+		return 0;
+	return store_direct_pref(c->w->store, c->session.transport, user, on);
+}
+
+/* How many questions of the open section user has not answered. */
+static size_t unanswered(const struct section_answers *sa, const char *user)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < sa->n; k++)
+		n += !answered_has(&sa->q[k].an, user);
+	return n;
+}
+
+/* Appends the numbers of those questions ("1, 3"). */
+static void put_unanswered(const struct ctx *c, const struct section_answers *sa,
+			   const char *user, struct msg *m)
+{
+	size_t listed = 0;
+
+	for (size_t k = 0; k < sa->n; k++)
+		if (!answered_has(&sa->q[k].an, user))
+			msg_text(m, "%s%zu", listed++ ? ", " : "", flow_number(c->tpl, sa->q[k].index));
+}
+
+/* Names the session in a direct message, where its channel is not in sight. */
+static void put_session(const struct ctx *c, struct msg *m)
+{
+	msg_text(m, "(session #%lld in %s)", (long long)c->session.id, c->session.channel);
+}
+
 struct missing {
 	struct ctx *c;
 	const struct section_answers *sa;
 	struct msg *m;
 	size_t listed;
+	bool split;            /* the nudge: members asked by direct message get theirs there */
+	bool delayed;
 };
+
+/* The nudge of one member asked by direct message. */
+static int nudge_direct(struct missing *mi, const char *user)
+{
+	const struct template *t = mi->c->tpl;
+	size_t sec = t->prompts[mi->c->session.prompt_index].section;
+	struct msg m;
+
+	msg_init(&m);
+	msg_text(&m, "A nudge for section %zu (%s) ", sec + 1, t->sections[sec].title);
+	put_session(mi->c, &m);
+	msg_text(&m, ": not answered yet: ");
+	put_unanswered(mi->c, mi->sa, user, &m);
+	msg_text(&m, ". %s%s", PACING_ASYNC_DIRECT_HOW, mi->delayed ? REMINDERS_DELAY_NOTE : "");
+	return post_direct(mi->c, user, &m);
+}
 
 static int put_missing(void *ud, const char *user_id, const char *display_name)
 {
 	struct missing *mi = ud;
-	size_t open = 0;
+	bool direct = false;
+	int rc;
 
-	for (size_t k = 0; k < mi->sa->n; k++) {
-		if (answered_has(&mi->sa->q[k].an, user_id))
-			continue;
-		if (open++) {
-			msg_text(mi->m, ", ");
-		} else {
-			msg_text(mi->m, mi->listed++ ? ", " : " ");
-			msg_user(mi->m, display_name);
-			msg_text(mi->m, " (");
-		}
-		msg_text(mi->m, "%zu", flow_number(mi->c->tpl, mi->sa->q[k].index));
-	}
-	if (open)
-		msg_text(mi->m, ")");
+	if (!unanswered(mi->sa, user_id))
+		return 0;
+	rc = mi->split ? asked_by_direct(mi->c, user_id, &direct) : 0;
+	if (rc || direct)
+		return rc ? rc : nudge_direct(mi, user_id);
+	msg_text(mi->m, mi->listed++ ? ", " : " ");
+	/* The nudge mentions them, so the chat notifies them; status and who only name. */
+	if (mi->split)
+		msg_mention(mi->m, user_id, display_name);
+	else
+		msg_user(mi->m, display_name);
+	msg_text(mi->m, " (");
+	put_unanswered(mi->c, mi->sa, user_id, mi->m);
+	msg_text(mi->m, ")");
 	return 0;
+}
+
+/* Lists the members who have not answered the open section into m (see missing). */
+static int missing_each(struct missing *mi)
+{
+	struct section_answers sa;
+	int rc = answers_load(mi->c, &sa);
+
+	mi->sa = &sa;
+	if (!rc)
+		rc = store_member_each(mi->c->w->store, mi->c->session.id, put_missing, mi);
+	free(sa.q);
+	return rc;
 }
 
 int pacing_async_missing(struct ctx *c, struct msg *m, size_t *listed)
 {
-	struct section_answers sa;
-	struct missing mi = { c, &sa, m, 0 };
-	int rc = answers_load(c, &sa);
+	struct missing mi = { .c = c, .m = m };
+	int rc = missing_each(&mi);
 
-	if (!rc)
-		rc = store_member_each(c->w->store, c->session.id, put_missing, &mi);
-	free(sa.q);
 	*listed = mi.listed;
 	return rc;
 }
@@ -205,37 +271,104 @@ int pacing_async_schedule(struct ctx *c)
 
 /* ---- opening and closing sections ---- */
 
-/* The post that heads a section opened at question q (its prompts end at end). */
-static int post_heading(struct ctx *c, long q, long end, bool delayed)
+/* Appends the heading of a section opened at question q (its prompts end at end). */
+static int put_heading(struct ctx *c, long q, long end, bool delayed, struct msg *m)
 {
 	const struct template *t = c->tpl;
 	const struct section *sec = &t->sections[t->prompts[q].section];
 	size_t from = flow_number(t, q), to = flow_number(t, flow_step(t, end, -1));
 	int64_t next = 0;
 	char local[48];
-	struct msg m;
 	int rc = pacing_next_due(c, ASYNC_KIND_OPEN, &next);
 
 	if (rc)
 		return rc;
-	msg_init(&m);
-	msg_bold(&m, "Section %zu of %zu · %s", t->prompts[q].section + 1, t->n_sections,
+	msg_bold(m, "Section %zu of %zu · %s", t->prompts[q].section + 1, t->n_sections,
 		 sec->title);
 	if (from == to)
-		msg_text(&m, "\nQuestion %zu is open", from);
+		msg_text(m, "\nQuestion %zu is open", from);
 	else
-		msg_text(&m, "\nQuestions %zu to %zu are open", from, to);
+		msg_text(m, "\nQuestions %zu to %zu are open", from, to);
 	if (flow_step(t, end - 1, 1) < 0) {
-		msg_text(&m, "; this is the last section.");
+		msg_text(m, "; this is the last section.");
 	} else if (next) {
 		reminders_format_local(c->session.timezone, (time_t)next, local, sizeof local);
-		msg_text(&m, "; the next section opens %s.", local);
+		msg_text(m, "; the next section opens %s.", local);
 	} else {
-		msg_text(&m, ".");
+		msg_text(m, ".");
 	}
 	if (delayed)
-		msg_text(&m, "%s", REMINDERS_DELAY_NOTE);
+		msg_text(m, "%s", REMINDERS_DELAY_NOTE);
+	return 0;
+}
+
+/* The post that heads a section opened at question q. */
+static int post_heading(struct ctx *c, long q, long end, bool delayed)
+{
+	struct msg m;
+	int rc;
+
+	msg_init(&m);
+	rc = put_heading(c, q, end, delayed, &m);
+	if (rc) {
+		msg_free(&m);
+		return rc;
+	}
 	return post_to_session(c, &c->session, -1, &m);
+}
+
+/* The open section by direct message to user: its heading, each question in full, and
+ * how to answer there. */
+static int ask_direct(struct ctx *c, const char *user, bool delayed)
+{
+	const struct template *t = c->tpl;
+	long first, end;
+	struct msg m;
+	int rc;
+
+	section_of(t, c->session.prompt_index, &first, &end);
+	msg_init(&m);
+	rc = put_heading(c, c->session.prompt_index, end, delayed, &m);
+	if (rc) {
+		msg_free(&m);
+		return rc;
+	}
+	msg_text(&m, " ");
+	put_session(c, &m);
+	for (long i = first; i < end; i++) {
+		if (!flow_is_question(&t->prompts[i]))
+			continue;
+		msg_text(&m, "\n\n");
+		flow_prompt_msg(t, i, &m);
+	}
+	msg_text(&m, "\n\n%s", PACING_ASYNC_DIRECT_HOW);
+	return post_direct(c, user, &m);
+}
+
+struct asking {
+	struct ctx *c;
+	bool delayed;
+};
+
+static int ask_member(void *ud, const char *user_id, const char *display_name)
+{
+	struct asking *a = ud;
+	bool direct;
+	int rc = asked_by_direct(a->c, user_id, &direct);
+
+	(void)display_name;
+	return rc || !direct ? rc : ask_direct(a->c, user_id, a->delayed);
+}
+
+int pacing_async_ask(struct ctx *c, const char *user)
+{
+	bool direct;
+	int rc;
+
+	if (c->session.pace != PACE_ASYNC || c->session.state != SESSION_ACTIVE || !c->tpl)
+		return 0;
+	rc = asked_by_direct(c, user, &direct);
+	return rc || !direct ? rc : ask_direct(c, user, false);
 }
 
 /* Opens the section of the first question at or after prompt from: the session moves to
@@ -268,6 +401,9 @@ static int open_from(struct ctx *c, long from, bool delayed)
 		flow_prompt_msg(t, i, &m);
 		rc = post_to_session(c, &c->session, flow_is_question(&t->prompts[i]) ? i : -1, &m);
 	}
+	if (!rc)
+		rc = store_member_each(c->w->store, c->session.id, ask_member,
+				       &(struct asking){ c, delayed });
 	return rc;
 }
 
@@ -368,7 +504,8 @@ static int run_open(struct ctx *c, bool delayed)
 static int run_nudge(struct ctx *c, bool delayed)
 {
 	const struct template *t = c->tpl;
-	size_t sec = t->prompts[c->session.prompt_index].section, listed = 0;
+	size_t sec = t->prompts[c->session.prompt_index].section;
+	struct missing mi = { .c = c, .split = true, .delayed = delayed };
 	int64_t due = 0;
 	struct msg m;
 	int rc = pacing_next_due(c, ASYNC_KIND_OPEN, &due);
@@ -380,8 +517,9 @@ static int run_nudge(struct ctx *c, bool delayed)
 	msg_init(&m);
 	msg_text(&m, "A nudge for section %zu (%s): not answered yet:", sec + 1,
 		 t->sections[sec].title);
-	rc = pacing_async_missing(c, &m, &listed);
-	if (rc || !listed) {
+	mi.m = &m;
+	rc = missing_each(&mi);
+	if (rc || !mi.listed) {
 		msg_free(&m);
 		return rc;
 	}

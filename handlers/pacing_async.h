@@ -22,7 +22,14 @@
  * more does nothing. After downtime a job runs once, with REMINDERS_DELAY_NOTE when
  * over an hour late: an opening opens one section (never a burst for the missed days)
  * and the next waits for the next working day; a nudge whose section's next opening is
- * due as well is left out. */
+ * due as well is left out.
+ *
+ * Members who chose `!ws dm on` (on Slack and Matrix) also get each section as it opens
+ * by direct message: its heading, the session, each question in full and
+ * PACING_ASYNC_DIRECT_HOW; their nudge comes there too, and the channel's nudge leaves
+ * them out. A plain message in that direct channel answers their next unanswered
+ * question of the latest active async session they are a member of on that chat
+ * (direct.c). */
 #ifndef WORKSHOPBOT_PACING_ASYNC_H
 #define WORKSHOPBOT_PACING_ASYNC_H
 
@@ -34,6 +41,12 @@
 
 #define ASYNC_KIND_OPEN "async_open"
 #define ASYNC_KIND_NUDGE "async_nudge"
+
+/* How to answer in a direct message, ending each one the async pace sends. */
+#define PACING_ASYNC_DIRECT_HOW                                                            \
+	"Reply here: each message answers your next unanswered question, in order (one "   \
+	"that starts with a command word such as done: !ws answer <text>); editing or "     \
+	"deleting a message changes or withdraws that answer."
 
 /* True for the kinds of job pacing_async_run() runs. */
 bool pacing_async_is_job(const char *kind);

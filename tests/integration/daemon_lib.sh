@@ -14,7 +14,8 @@
 #                             daemon started, waited for until the jobs due then ran and
 #                             the outbox is empty; at the end stopped with SIGTERM;
 #                             day_start_with_config ISO LINE... with a config file
-#   outbox_idle, n_jobs_due, jobs_of ITEM STATE, status_of ITEM   the database ($DB)
+#   outbox_idle, n_jobs_due, jobs_of ITEM STATE, status_of ITEM,
+#   answer_of USER PROMPT_ID   the database ($DB)
 #
 # Every process started here is recorded (FAKE_PIDS, DAEMON_GROUPS, DAEMON_WRAPS) for the
 # caller's EXIT trap.
@@ -258,6 +259,12 @@ day_end() {
 # jobs_of ITEM STATE: how many of action item ITEM's reminder jobs are in STATE.
 jobs_of() {
 	sql "$DB" "SELECT count(*) FROM jobs WHERE action_id = $1 AND state = '$2'"
+}
+
+# answer_of USER PROMPT_ID: USER's current answer to that prompt of session 1 ("" when
+# none or withdrawn).
+answer_of() {
+	sql "$DB" "SELECT text FROM answers WHERE session_id = 1 AND user_id = '$1' AND prompt_id = '$2' AND withdrawn = 0"
 }
 
 # status_of ITEM: action item ITEM's status (open, done).

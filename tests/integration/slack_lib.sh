@@ -26,6 +26,8 @@
 #   form_answer, form_choices, form_action  payloads in the shapes of
 #                             tests/fixtures/slack/ (into PL)
 #   has_message / wait_message / n_messages JQ-FILTER   the fake's record of messages
+#   posted_in / ephemeral_to / ts_of   filters for the posts in a channel, the ephemeral
+#                             replies to a user there, and the ts of the first match
 #   question_ts N             the ts of the Nth question post (the ones with buttons)
 #   check_no_tokens           neither test token appears in anything the daemon wrote
 #
@@ -166,6 +168,15 @@ wait_message() { wait_until "${2:-10}" has_message "$1"; }
 
 # n_messages JQ-FILTER: how many recorded messages satisfy the filter.
 n_messages() { messages | jq "[.[] | select($1)] | length"; }
+
+# posted_in CHANNEL FILTER / ephemeral_to CHANNEL USER FILTER: a message filter for the
+# posts in CHANNEL / the ephemeral replies there to USER; ts_of FILTER: the first match.
+posted_in() { printf '.channel == "%s" and .method == "chat.postMessage" and (%s)' "$1" "$2"; }
+ephemeral_to() {
+	printf '.channel == "%s" and .user == "%s" and .method == "chat.postEphemeral" and (%s)' \
+		"$1" "$2" "$3"
+}
+ts_of() { messages | jq -r "[.[] | select($1)][0].ts // empty"; }
 
 # ---- the daemon ----
 

@@ -60,7 +60,7 @@ async_open|2026-12-04 08:00:00|{\"prompt\":0}" "$(pending)"
 run 2026-12-03T14:00:00
 O=$(R 2026-12-03T14:00:00)
 check_grep "15:00: the nudge names alice and bob with their open questions" "$O" \
-	"not answered yet: alice (1, 2), bob (2)."
+	"not answered yet: @alice (1, 2), @bob (2)."
 check_nogrep "... not carol, who answered both" "$O" "carol"
 
 run 2026-12-04T08:00:00
@@ -78,7 +78,7 @@ check_one_line_reply "bob's third line answers question 5" "$(R 2026-12-04T09:00
 run 2026-12-04T14:00:00
 O=$(R 2026-12-04T14:00:00)
 check_grep "Friday 15:00: the nudge names alice and carol" "$O" \
-	"not answered yet: alice (3, 4, 5), carol (3, 4, 5)."
+	"not answered yet: @alice (3, 4, 5), @carol (3, 4, 5)."
 check_nogrep "... not bob" "$O" "bob"
 
 run 2026-12-05T08:00:00

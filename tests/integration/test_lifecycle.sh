@@ -159,7 +159,7 @@ check_eq "the timeline: every job message of the 60 days, on its day (other runs
 2027-03-08-0900 Section 5 of 7 · Activity: Workshop it! Before approaching a
 2027-03-09-0900 Section 6 of 7 · Action Plan: (include next steps, who, when
 2027-03-10-0900 Section 7 of 7 · Notes:
-2027-03-10-1500 A nudge for section 7 (Notes:): not answered yet: dave (22).
+2027-03-10-1500 A nudge for section 7 (Notes:): not answered yet: @dave (22)
 2027-03-11-0900 Every section is open now. The facilitator can close the ses
 2027-03-19-0900 Reminder for @bob: 2 action items are due:
 2027-03-22-0900 Overdue reminder for @bob: #1 Call the food bank — was due 4
@@ -192,11 +192,11 @@ Questions 17 to 21 are open; the next section opens Wed 2027-03-10 09:00.
 Question 22 is open; this is the last section." \
 	"$(cat "$T"/day-*.out >"$T/all.out"; console_messages "$T/all.out" | jq -r 'select(startswith("Section ")) | split("\n")[1]')"
 check_grep "Wed 03-03 15:00: dave, who never answers section 2, is nudged" "$(D 2027-03-03 1500)" \
-	"workshopbot: A nudge for section 2 (Key terms used today – what is new to you?): not answered yet: dave (3, 4, 5). Reply in a question's thread (in the console: one line per answer, in order)."
+	"workshopbot: A nudge for section 2 (Key terms used today – what is new to you?): not answered yet: @dave (3, 4, 5). Reply in a question's thread (in the console: one line per answer, in order)."
 check_grep "Thu 03-04 15:00: carol, who left question 7 open, is nudged" "$(D 2027-03-04 1500)" \
-	"not answered yet: carol (7)."
+	"not answered yet: @carol (7)."
 check_grep "Wed 03-10 15:00: dave for the last section" "$(D 2027-03-10 1500)" \
-	"not answered yet: dave (22)."
+	"not answered yet: @dave (22)."
 check_reply "Tue 03-09: a member's answer to the action-items question adds an item" \
 	"$(D 2027-03-09 0900)" 'dave> Book the room @dave by 2027-03-22' \
 	"Added action item #3 Book the room — owner @dave, due 2027-03-22, open."

@@ -18,15 +18,6 @@ DB=$T/ws.db
 IM=DU222        # the fake's IM channel of U222 (conversations.open: "D" + the user id)
 fake_start
 
-# posted_in CHANNEL FILTER / ephemeral_to CHANNEL USER FILTER: a message filter for the
-# posts in CHANNEL / the ephemeral replies there to USER; ts_of FILTER: the first match.
-posted_in() { printf '.channel == "%s" and .method == "chat.postMessage" and (%s)' "$1" "$2"; }
-ephemeral_to() {
-	printf '.channel == "%s" and .user == "%s" and .method == "chat.postEphemeral" and (%s)' \
-		"$1" "$2" "$3"
-}
-ts_of() { messages | jq -r "[.[] | select($1)][0].ts // empty"; }
-
 # ---- Sun 11-29: the session ----
 day_start 2026-11-29T09:00:00Z
 send slash_commands slash U111 start

@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "bot/store_direct.h"
 #include "bot/store_sessions.h"
 #include "handlers/pacing.h"
 #include "handlers/pacing_async.h"
@@ -496,7 +497,7 @@ static void test_async_nudge_and_answers(void **state)
 	assert_int_equal(run_next(f, &when), 1);
 	assert_int_equal(when, at("2026-12-07T14:00:00Z"));
 	assert_contains(f->sent[0], "A nudge for section 1");
-	assert_contains(f->sent[0], "not answered yet: alice (1, 2), bob (2). Reply");
+	assert_contains(f->sent[0], "not answered yet: @alice (1, 2), @bob (2). Reply");
 	assert_not_contains(f->sent[0], "carol");
 	assert_not_contains(f->sent[0], "delayed");
 
@@ -667,6 +668,161 @@ static void test_async_time_zones(void **state)
 	REPLY(f, "alice", "!ws pace async daily 25:00", "'25:00' is not a time of day");
 }
 
+/* A message event from user in channel with its own ref (the message's id). */
+static size_t say_ref(struct fixture *f, enum event_kind kind, const char *channel,
+		      const char *user, const char *text, const char *ref, bool direct)
+{
+	struct event ev = { .kind = kind, .transport = "test", .channel = channel,
+			    .user = user, .user_name = user, .text = text, .direct = direct,
+			    .ref = kind == EVENT_MESSAGE ? ref : NULL,
+			    .target_ref = kind == EVENT_MESSAGE ? NULL : ref };
+
+	assert_int_equal(workshop_dispatch(&f->w, &ev), 0);
+	return drain_outbox(f);
+}
+
+/* bob's current answer to the question at prompt index (its text, "" when none). */
+static void answer_of(struct fixture *f, const char *user, long index, char *buf, size_t len)
+{
+	const struct template *t = template_set_find(&templates, "community-engagement");
+	char sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof sql, "SELECT text FROM answers WHERE session_id = 1 AND "
+		 "prompt_id = '%s' AND user_id = '%s' AND withdrawn = 0", t->prompts[index].id,
+		 user);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	snprintf(buf, len, "%s", sqlite3_step(st) == SQLITE_ROW ?
+		 (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* bob chose dm on: the open section comes by direct message at once, each section after
+ * it as it opens, with every question in full; his nudge comes there and the channel's
+ * leaves him out. */
+static void test_async_direct_section_and_nudge(void **state)
+{
+	struct fixture *f = *state;
+	int64_t when;
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	assert_int_equal(say(f, "bob", "!ws dm on"), 2);
+	assert_contains(f->sent[0], "[direct to bob] Section 1 of 7");
+	assert_contains(f->sent[0], "Questions 1 to 2 are open; the next section opens Tue "
+				    "2026-12-08 09:00. (session #1 in C1)");
+	assert_contains(f->sent[0], "Question 1 of 22");
+	assert_contains(f->sent[0], "Question 2 of 22");
+	assert_contains(f->sent[0], "Reply here: each message answers your next unanswered "
+				    "question");
+	assert_contains(f->sent[1], "You will get reminders by direct message");
+	/* On again: nothing is sent twice. */
+	REPLY(f, "bob", "!ws dm on", "You will get reminders by direct message");
+	REPLY(f, "carol", "Hear new ideas", "question 1 is saved");
+
+	assert_int_equal(run_next(f, &when), 2);
+	assert_int_equal(when, at("2026-12-07T14:00:00Z"));
+	assert_contains(f->sent[0], "[direct to bob] A nudge for section 1 (");
+	assert_contains(f->sent[0], "(session #1 in C1): not answered yet: 1, 2. Reply here");
+	assert_contains(f->sent[1], "not answered yet: @alice (1, 2), @carol (2). Reply");
+	assert_not_contains(f->sent[1], "bob");
+
+	/* The next section: in the channel, and in full to bob alone. */
+	assert_int_equal(run_next(f, &when), 6);
+	for (size_t i = 0; i < 5; i++)
+		assert_not_contains(f->sent[i], "direct to");
+	assert_contains(f->sent[5], "[direct to bob] Section 2 of 7");
+	assert_contains(f->sent[5], "Question 3 of 22");
+	assert_contains(f->sent[5], "  1. Community analysis");     /* a checklist's options */
+	assert_contains(f->sent[5], "Question 5 of 22");
+	assert_not_contains(f->sent[5], "Question 6 of 22");
+
+	/* Everyone but bob answers in the channel; bob by direct message: no nudge at all. */
+	store_direct_channel_set(f->store, "test", "bob", "D-bob");
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const who[] = { "alice", "carol" };
+		REPLY(f, who[i], "1, 3", "question 3 is saved");
+		REPLY(f, who[i], "none", "question 4 is saved");
+		REPLY(f, who[i], "Use them in reports", "question 5 is saved");
+	}
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "2", "d1", false), 1);
+	assert_contains(f->sent[0], "[in D-bob] Thanks, bob: your answer to question 3 is saved");
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "none", "d2", false), 1);
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "Talk to people", "d3",
+				 false), 1);
+	assert_contains(f->sent[0], "question 5 is saved");
+	REPLY(f, "alice", "!ws who", "Everyone here has answered every question of this section.");
+	assert_int_equal(run_next(f, &when), 0);
+}
+
+/* A plain message in the direct channel answers the author's next question of their
+ * latest active async session on that chat (not a newer one they are not in), stored
+ * like a channel answer; editing or deleting it changes or withdraws the answer;
+ * commands still work there; with no such session, a hint. */
+static void test_async_direct_answers(void **state)
+{
+	struct fixture *f = *state;
+	char text[64];
+
+	store_direct_channel_set(f->store, "test", "bob", "D-bob");
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "Learn from peers", "d0",
+				 false), 1);
+	assert_contains(f->sent[0], "[in D-bob] No workshop is asking you questions here");
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	REPLY(f, "bob", "!ws who", "alice (1, 2), bob (1, 2)");
+	assert_int_equal(say_in(f, "C2", "carol", "!ws start async daily 10:00"), 4);
+
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "Learn from peers", "d1",
+				 false), 1);
+	assert_contains(f->sent[0], "[in D-bob] Thanks, bob: your answer to question 1 is saved");
+	answer_of(f, "bob", 0, text, sizeof text);
+	assert_string_equal(text, "Learn from peers");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM answers WHERE session_id = 2"), 0);
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "!ws answer done by friday",
+				 "d2", false), 1);
+	assert_contains(f->sent[0], "your answer to question 2 is saved");
+	answer_of(f, "bob", 1, text, sizeof text);
+	assert_string_equal(text, "done by friday");
+	REPLY(f, "alice", "!ws who", "Not answered every question of this section yet: alice "
+				     "(1, 2).");
+
+	assert_int_equal(say_ref(f, EVENT_EDIT, "D-bob", "bob", "Learn from everyone", "d1",
+				 false), 1);
+	assert_contains(f->sent[0], "your answer to question 1 is updated");
+	answer_of(f, "bob", 0, text, sizeof text);
+	assert_string_equal(text, "Learn from everyone");
+	assert_int_equal(say_ref(f, EVENT_DELETE, "D-bob", "bob", "", "d2", false), 1);
+	assert_contains(f->sent[0], "Your answer to question 2 is withdrawn (its message was "
+				    "deleted)");
+	answer_of(f, "bob", 1, text, sizeof text);
+	assert_string_equal(text, "");
+
+	/* A command word is a command, not an answer. */
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-bob", "bob", "actions", "d3", false), 1);
+	assert_not_contains(f->sent[0], "saved");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM answers WHERE user_id = 'bob'"), 2);
+}
+
+/* A direct message the person opened first (the transport says so) becomes their
+ * direct channel: recorded, and answers and commands there work. */
+static void test_async_direct_opened_by_the_person(void **state)
+{
+	struct fixture *f = *state;
+
+	start_async(f, "2026-12-07T08:00:00Z", "async daily 09:00");
+	REPLY(f, "bob", "!ws who", "bob (1, 2)");
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-new", "bob", "Learn from peers", "d1",
+				 true), 1);
+	assert_contains(f->sent[0], "[in D-new] Thanks, bob: your answer to question 1 is saved");
+	assert_int_equal(query_int(f, "SELECT count(*) FROM direct_channels WHERE "
+				      "user_id = 'bob' AND channel = 'D-new'"), 1);
+	/* Known now: the transport's flag is not needed any more. */
+	assert_int_equal(say_ref(f, EVENT_MESSAGE, "D-new", "bob", "Plan", "d2", false), 1);
+	assert_contains(f->sent[0], "your answer to question 2 is saved");
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -691,6 +847,9 @@ int main(void)
 		CASE(test_async_early_next_and_stale_jobs),
 		CASE(test_async_downtime_opens_one_section),
 		CASE(test_async_time_zones),
+		CASE(test_async_direct_section_and_nudge),
+		CASE(test_async_direct_answers),
+		CASE(test_async_direct_opened_by_the_person),
 	};
 
 	return cmocka_run_group_tests_name("pacing", tests, wf_suite_setup, suite_teardown);

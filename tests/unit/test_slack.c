@@ -113,6 +113,32 @@ static void test_app_mention_and_message_are_one_command(void **state)
 	slack_frame_free(&m);
 }
 
+/* A message in an IM (channel_type "im") is marked direct, also in a channel the bot
+ * never opened: the person wrote to the bot first. */
+static void test_im_message_is_direct(void **state)
+{
+	struct slack_frame f;
+	char err[BOT_ERRMSG_MAX], *im;
+	size_t len = 0;
+	char *data = file_read("tests/fixtures/slack/events_api_message_channel.json", &len);
+
+	(void)state;
+	im = strstr(data, "\"channel_type\":\"channel\"");
+	assert_non_null(im);
+	assert_int_equal(slack_parse_frame(data, len, &me, &f, err, sizeof err), 0);
+	assert_true(f.has_event);
+	assert_false(f.ev.direct);
+	slack_frame_free(&f);
+	/* "channel" -> "im" plus spaces, so the length stays. */
+	memcpy(im + strlen("\"channel_type\":"), "\"im\"     ", strlen("\"channel\""));
+	assert_int_equal(slack_parse_frame(data, len, &me, &f, err, sizeof err), 0);
+	free(data);
+	assert_true(f.has_event);
+	assert_true(f.ev.direct);
+	assert_true(f.ev.addressed);
+	slack_frame_free(&f);
+}
+
 static void test_thread_reply(void **state)
 {
 	struct slack_frame f;
@@ -522,6 +548,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello_and_disconnect),
 		cmocka_unit_test(test_app_mention_and_message_are_one_command),
+		cmocka_unit_test(test_im_message_is_direct),
 		cmocka_unit_test(test_thread_reply),
 		cmocka_unit_test(test_edit_and_delete),
 		cmocka_unit_test(test_ignored_events),

@@ -880,20 +880,21 @@ static void test_outbox_direct(void **state)
 	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, check_direct, NULL), 0);
 
 	/* Not sent yet: no message has that id. */
-	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7"), 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "DU7", "D1.1", ids, 4, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_outbox_mark_sent(f->s, msg_id, "D1.1", T0), 0);
-	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "DU7", "D1.1", ids, 4, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(ids[0], a.id);
 	assert_int_equal(ids[1], b.id);
-	assert_int_equal(store_outbox_actions_of(f->s, "other", "D1.1", ids, 4, &n), 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "other", "DU7", "D1.1", ids, 4, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_outbox_actions_of(f->s, "test", "D1.1", ids, 1, &n), 0);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "DU7", "D1.1", ids, 1, &n), 0);
 	assert_int_equal(n, 2);
 
-	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
-	assert_string_equal(buf, "");
 	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7"), 0);
 	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7b"), 0);
 	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
@@ -915,6 +916,86 @@ static void test_outbox_direct(void **state)
 	assert_int_equal(store_direct_pref_set(f->s, "test", "U7", false), 0);
 	assert_int_equal(store_direct_pref(f->s, "test", "U7", &on), 0);
 	assert_false(on);
+}
+
+/* A Slack ts is unique only per channel: the ✅ on a message finds the reminder sent
+ * with that ts in that channel (a direct one: in the person's direct channel), never
+ * one with the same ts elsewhere. */
+static void test_outbox_actions_match_the_channel(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_rec post = { .kind = OUTBOX_POST, .transport = "test", .channel = "C1",
+				   .body = "[[\"t\",\"r\"]]", .prompt_index = -1 };
+	struct outbox_rec direct = post;
+	struct action_rec a = { .text = "one", .created_by = "U7" }, b = a;
+	int64_t ids[4], post_id, direct_id;
+	size_t n;
+
+	direct.kind = OUTBOX_DIRECT;
+	direct.channel = "U7";
+	open_writer(f);
+	a.session_id = b.session_id = add_session(f->s, "test", "C1", T0);
+	assert_int_equal(store_action_insert(f->s, &a, T0), 0);
+	assert_int_equal(store_action_insert(f->s, &b, T0), 0);
+	assert_int_equal(store_outbox_put(f->s, &post, T0), 0);
+	post_id = store_last_id(f->s);
+	assert_int_equal(store_outbox_put(f->s, &direct, T0), 0);
+	direct_id = store_last_id(f->s);
+	assert_int_equal(store_outbox_add_action(f->s, post_id, a.id), 0);
+	assert_int_equal(store_outbox_add_action(f->s, direct_id, b.id), 0);
+	assert_int_equal(store_outbox_mark_sent(f->s, post_id, "5.5", T0), 0);
+	assert_int_equal(store_outbox_mark_sent(f->s, direct_id, "5.5", T0), 0);
+	assert_int_equal(store_direct_channel_set(f->s, "test", "U7", "DU7"), 0);
+
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "C1", "5.5", ids, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], a.id);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "DU7", "5.5", ids, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], b.id);
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "C2", "5.5", ids, 4, &n), 0);
+	assert_int_equal(n, 0);
+	/* The row's channel of a direct message is a user id, not a channel to match. */
+	assert_int_equal(store_outbox_actions_of(f->s, "test", "U7", "5.5", ids, 4, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Answers by direct message go to the latest active async session the person is a
+ * member of, on that transport. */
+static void test_session_async_of(void **state)
+{
+	struct fixture *f = *state;
+	struct session_rec rec;
+	int64_t older, newer, other;
+
+	open_writer(f);
+	older = add_session(f->s, "test", "C1", T0);
+	newer = add_session(f->s, "test", "C2", T0 + 10);
+	add_session(f->s, "test", "C3", T0 + 20);    /* live, the newest of U1's on test */
+	other = add_session(f->s, "other", "C1", T0 + 30);
+	assert_int_equal(store_session_get(f->s, older, &rec), 0);
+	rec.pace = PACE_ASYNC;
+	assert_int_equal(store_session_update(f->s, &rec), 0);
+	assert_int_equal(store_session_get(f->s, newer, &rec), 0);
+	rec.pace = PACE_ASYNC;
+	assert_int_equal(store_session_update(f->s, &rec), 0);
+	assert_int_equal(store_session_get(f->s, other, &rec), 0);
+	rec.pace = PACE_ASYNC;
+	assert_int_equal(store_session_update(f->s, &rec), 0);
+	for (int64_t sid = older; sid <= other; sid++)
+		assert_int_equal(store_member_touch(f->s, sid, "U1", "alice", T0), 0);
+	assert_int_equal(store_member_touch(f->s, older, "U2", "bob", T0), 0);
+
+	assert_int_equal(store_session_async_of(f->s, "test", "U1", &rec), 0);
+	assert_int_equal(rec.id, newer);
+	assert_int_equal(store_session_async_of(f->s, "test", "U2", &rec), 0);
+	assert_int_equal(rec.id, older);
+	assert_int_equal(store_session_async_of(f->s, "test", "U3", &rec), BOT_ERR_NOT_FOUND);
+	assert_int_equal(store_session_get(f->s, newer, &rec), 0);
+	rec.state = SESSION_PAUSED;
+	assert_int_equal(store_session_update(f->s, &rec), 0);
+	assert_int_equal(store_session_async_of(f->s, "test", "U1", &rec), 0);
+	assert_int_equal(rec.id, older);
 }
 
 static void test_outbox(void **state)
@@ -1113,6 +1194,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_direct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_actions_match_the_channel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_session_async_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_open_and_latest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_members, setup, teardown),
 	};

@@ -202,6 +202,8 @@ static inline int take_pending(void *ud, const struct outbox_rec *m)
 {
 	struct drain *d = ud;
 	struct msg body;
+	char *text, *where;
+	size_t n;
 
 	if (d->n >= MAX_SENT) {
 		d->overflow = true;
@@ -210,13 +212,24 @@ static inline int take_pending(void *ud, const struct outbox_rec *m)
 	d->ids[d->n++] = m->id;
 	if (m->kind == OUTBOX_UPDATE)
 		return 0;
-	assert_string_equal(m->channel, "C1");
 	if (msg_from_json(m->body, &body) != 0) {
 		d->f->sent[d->f->n_sent++] = strdup("(outbox body is not msg JSON)");
-	} else {
-		d->f->sent[d->f->n_sent++] = msg_render_plain(&body);
-		msg_free(&body);
+		return 0;
 	}
+	text = msg_render_plain(&body);
+	msg_free(&body);
+	assert_non_null(text);
+	/* What does not go to C1 says where it goes: "[direct to bob] ...", "[in C2] ...". */
+	if (m->kind == OUTBOX_DIRECT || strcmp(m->channel, "C1") != 0) {
+		n = strlen(text) + strlen(m->channel) + 16;
+		where = malloc(n);
+		assert_non_null(where);
+		snprintf(where, n, "[%s %s] %s", m->kind == OUTBOX_DIRECT ? "direct to" : "in",
+			 m->channel, text);
+		free(text);
+		text = where;
+	}
+	d->f->sent[d->f->n_sent++] = text;
 	return 0;
 }
 
