@@ -15,6 +15,7 @@
 #include "bot/log.h"
 #include "bot/matrix_internal.h"
 #include "bot/msg.h"
+#include "bot/store_direct.h"
 #include "bot/store_kv.h"
 #include "bot/store_outbox.h"
 #include "bot/store_sessions.h"
@@ -43,6 +44,7 @@ struct matrix_pending {
 struct matrix_join {
 	struct matrix *m;
 	char *room_id;
+	char *direct_user;              /* an is_direct invite: the inviter, else NULL */
 	int tries;
 	uv_timer_t timer;
 	struct matrix_join *next;
@@ -139,12 +141,37 @@ static void on_join_timer(uv_timer_t *t)
 	join_try(t->data);
 }
 
+/* A direct chat the user made and invited the bot to is their direct room, for the
+ * bot's direct messages and for commands and answers there, unless they have one: the
+ * bot keeps that one (its messages and the answers there stay in one place), and this
+ * room is an ordinary room. */
+static void note_direct(struct matrix *m, const char *user, const char *room_id)
+{
+	char have[256];
+	int result = store_direct_channel(m->base.bot->store, "matrix", user, have, sizeof have);
+
+	if (result) {
+		log_err("matrix", "the direct room of %s could not be looked up: %s", user,
+			bot_strerror(result));
+	} else if (!have[0]) {
+		log_info("matrix", "%s is %s's direct room (they invited the bot to a direct chat)",
+			 room_id, user);
+		bot_direct_opened(m->base.bot, &m->base, user, room_id);
+	} else if (strcmp(have, room_id) != 0) {
+		log_info("matrix", "%s invited the bot to the direct chat %s, but already has the "
+				   "direct room %s: keeping that one for direct messages",
+			 user, room_id, have);
+	}
+}
+
 static void on_joined(struct matrix *m, void *ud, const struct matrix_result *r)
 {
 	struct matrix_join *j = ud;
 
 	if (r->ok) {
 		log_info("matrix", "joined %s", j->room_id);
+		if (j->direct_user)
+			note_direct(m, j->direct_user, j->room_id);
 		join_free(j);
 		return;
 	}
@@ -175,6 +202,7 @@ static void on_join_closed(uv_handle_t *h)
 	struct matrix_join *j = h->data;
 
 	free(j->room_id);
+	free(j->direct_user);
 	free(j);
 }
 
@@ -202,7 +230,10 @@ static void join_room(struct matrix *m, const struct matrix_invite *inv)
 		return;
 	}
 	j = calloc(1, sizeof *j);
-	if (!j || !(j->room_id = strdup(inv->room_id))) {
+	if (!j || !(j->room_id = strdup(inv->room_id)) ||
+	    (inv->direct && !(j->direct_user = strdup(inv->inviter)))) {
+		if (j)
+			free(j->room_id);
 		free(j);
 		return;
 	}

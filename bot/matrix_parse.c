@@ -261,15 +261,22 @@ static int parse_invites(struct matrix_sync *s, json_t *invite, const struct mat
 		size_t k;
 		json_t *e;
 		const char *inviter = NULL;
+		bool direct = false;
 
+		/* The bot's own m.room.member invite names the inviter (sender) and, in its
+		 * content, whether this is a direct chat (spec: m.room.member is_direct). */
 		json_array_foreach(events, k, e) {
 			const char *key = str_at(e, "state_key");
 			if (str_at(e, "type") && strcmp(str_at(e, "type"), "m.room.member") == 0 &&
-			    key && strcmp(key, me->user_id) == 0)
+			    key && strcmp(key, me->user_id) == 0) {
 				inviter = str_at(e, "sender");
+				direct = json_is_true(json_object_get(json_object_get(e, "content"),
+								      "is_direct"));
+			}
 		}
 		s->invites[s->n_invites].room_id = room_id;
 		s->invites[s->n_invites].inviter = inviter;
+		s->invites[s->n_invites].direct = direct && inviter;
 		s->n_invites++;
 	}
 	return 0;

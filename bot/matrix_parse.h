@@ -20,6 +20,8 @@ struct matrix_identity {
 struct matrix_invite {
 	const char *room_id;
 	const char *inviter;          /* may be NULL */
+	bool direct;                  /* the invite's content says "is_direct": true: a
+				       * direct chat the inviter made with the bot */
 };
 
 struct matrix_room {

@@ -3082,14 +3082,16 @@ static void reply_event(struct fake_http_req *req, const struct ev *e)
 		reply(req, 200, json_pack("{s:b, s:O}", "ok", 1, "event_id", json_object_get(e->j, "event_id")));
 }
 
+/* ?direct=true makes the invite's content say is_direct (a DM room the user made). */
 static void ctl_invite(struct app *app, struct fake_http_req *req)
 {
 	struct room *r = q_room(app, &req);
-	char *sender = NULL, *reason = NULL;
-	json_t *st = NULL;
+	char *sender = NULL, *reason = NULL, *direct = NULL;
+	json_t *st = NULL, *content = NULL;
 	const char *s, *m;
 
-	if (!r || qstr(&req, "sender", &sender) || qstr(&req, "reason", &reason))
+	if (!r || qstr(&req, "sender", &sender) || qstr(&req, "reason", &reason) ||
+	    qstr(&req, "direct", &direct))
 		goto out;
 	s = sender ? sender : room_creator(app, r);
 	st = state_at(app, r, r->n);
@@ -3105,13 +3107,22 @@ static void ctl_invite(struct app *app, struct fake_http_req *req)
 	} else if (streq(m, "join") || streq(m, "ban")) {
 		reply_error(req, 409, streq(m, "join") ? "already_joined" : "banned",
 			    "the bot cannot be invited now");
+	} else if (direct && !streq(direct, "true")) {
+		reply_error(req, 400, "bad_param", "direct must be true when given");
+	} else if (direct) {
+		content = json_pack("{s:s, s:s*, s:b}", "membership", "invite", "reason", reason,
+				    "is_direct", 1);
+		reply_event(req, content ? add_event(app, r, "m.room.member", s, content,
+						     bot_user(app), NULL, NULL) : NULL);
 	} else {
 		reply_event(req, add_member(app, r, bot_user(app), s, "invite", reason, NULL));
 	}
 out:
+	json_decref(content);
 	json_decref(st);
 	free(sender);
 	free(reason);
+	free(direct);
 }
 
 static void ctl_member(struct app *app, struct fake_http_req *req)

@@ -74,9 +74,55 @@ static void test_invite(void **state)
 	assert_int_equal(s.n_invites, 1);
 	assert_string_equal(s.invites[0].room_id, "!696r7674:example.com");
 	assert_string_equal(s.invites[0].inviter, "@alice:example.com");
+	assert_false(s.invites[0].direct);
 	assert_int_equal(s.n_rooms, 0);
 	matrix_sync_free(&s);
 	free(body);
+}
+
+/* A direct chat a user made: "is_direct": true sits in the content of the bot's own
+ * m.room.member invite (spec: m.room.member; the stripped state of sync_invite.json).
+ * Elsewhere, false, or not a boolean, it is an ordinary invite. */
+static void test_invite_direct(void **state)
+{
+	static const char body[] =
+		"{\"next_batch\":\"s1\",\"rooms\":{\"invite\":{"
+		"\"!dm:x\":{\"invite_state\":{\"events\":["
+		"{\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"@al:x\",\"content\":{}},"
+		"{\"type\":\"m.room.member\",\"state_key\":\"@al:x\",\"sender\":\"@al:x\","
+		"\"content\":{\"membership\":\"join\"}},"
+		"{\"type\":\"m.room.member\",\"state_key\":\"@bot:example.org\",\"sender\":\"@al:x\","
+		"\"content\":{\"membership\":\"invite\",\"is_direct\":true}}]}},"
+		"\"!no:x\":{\"invite_state\":{\"events\":["
+		"{\"type\":\"m.room.member\",\"state_key\":\"@bot:example.org\",\"sender\":\"@bo:x\","
+		"\"content\":{\"membership\":\"invite\",\"is_direct\":false}}]}},"
+		"\"!str:x\":{\"invite_state\":{\"events\":["
+		"{\"type\":\"m.room.member\",\"state_key\":\"@bot:example.org\",\"sender\":\"@bo:x\","
+		"\"content\":{\"membership\":\"invite\",\"is_direct\":\"true\"}}]}},"
+		"\"!other:x\":{\"invite_state\":{\"events\":["
+		"{\"type\":\"m.room.member\",\"state_key\":\"@cy:x\",\"sender\":\"@cy:x\","
+		"\"content\":{\"membership\":\"join\",\"is_direct\":true}},"
+		"{\"type\":\"m.room.member\",\"state_key\":\"@bot:example.org\",\"sender\":\"@cy:x\","
+		"\"content\":{\"membership\":\"invite\"}}]}}}}}";
+	static const struct { const char *room, *inviter; bool direct; } want[] = {
+		{ "!dm:x", "@al:x", true }, { "!no:x", "@bo:x", false },
+		{ "!str:x", "@bo:x", false }, { "!other:x", "@cy:x", false },
+	};
+	struct matrix_sync s;
+	char err[BOT_ERRMSG_MAX];
+
+	(void)state;
+	assert_int_equal(matrix_parse_sync(body, sizeof body - 1, &me, &s, err, sizeof err), 0);
+	assert_int_equal(s.n_invites, 4);
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = 0;
+		while (k < s.n_invites && strcmp(s.invites[k].room_id, want[i].room) != 0)
+			k++;
+		assert_true(k < s.n_invites);
+		assert_string_equal(s.invites[k].inviter, want[i].inviter);
+		assert_int_equal(s.invites[k].direct, want[i].direct);
+	}
+	matrix_sync_free(&s);
 }
 
 static void test_relations(void **state)
@@ -318,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_invite),
+		cmocka_unit_test(test_invite_direct),
 		cmocka_unit_test(test_relations),
 		cmocka_unit_test(test_ignored_and_commands),
 		cmocka_unit_test(test_reactions_and_own_join),
