@@ -29,6 +29,10 @@
 #   wait_sent N [SECONDS]      at least N transactions in the room were applied
 #   notices                    the bot's m.room.message sends (applied), in order
 #   question_event N           the event id of question N's post
+#   bodies [ROOM] / event_of ROOM PREFIX / n_notices ROOM PREFIX / notice_in ROOM PREFIX
+#                              the bot's message bodies; the first one starting so; how many;
+#                              wait for one
+#   n_create_room / direct_room_of USER   createRoom calls; USER's recorded direct room
 #   check_no_secrets           the password and every access token the fake ever issued
 #                              never appear in any daemon output
 #   inst_save NAME / inst_load NAME   keep a second fake + daemon around (see the tests)
@@ -247,6 +251,24 @@ has_notice() {
 	notices "${2:-$ROOM}" | jq -e "any(.[]; $1)" >/dev/null
 }
 wait_notice() { wait_until "${2:-15}" has_notice "$1" "${3:-$ROOM}"; }
+
+# bodies [ROOM]: the bodies of the bot's messages in the room, one JSON string a line.
+bodies() { notices "${1:-$ROOM}" | jq -c '.[].content.body'; }
+# event_of ROOM PREFIX: the event id of the first bot message in ROOM starting so.
+event_of() {
+	notices "$1" | jq -r --arg p "$2" '[.[] | select(.content.body | startswith($p))][0].event_id // empty'
+}
+# n_notices ROOM PREFIX: how many bot messages in ROOM start so.
+n_notices() { notices "$1" | jq --arg p "$2" '[.[] | select(.content.body | startswith($p))] | length'; }
+# notice_in ROOM PREFIX: waits (15 s) for a bot message in ROOM starting so.
+notice_in() { wait_notice "(.content.body | startswith(\"$2\"))" 15 "$1"; }
+
+# ---- direct rooms ----
+
+# n_create_room: how many createRoom calls the fake answered (direct rooms the bot made).
+n_create_room() { state | jq -r '.counts.createRoom // 0'; }
+# direct_room_of USER: the room the daemon records as USER's direct room ("" when none).
+direct_room_of() { sql_q "SELECT channel FROM direct_channels WHERE user_id = '$1'"; }
 
 # question_event N: the event id of the post that asks question N (not an edit of it).
 question_event() {

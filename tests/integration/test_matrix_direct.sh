@@ -23,17 +23,6 @@ room_create "$(jq -cn --arg a "$ALICE" --arg b "$BOB" --arg c "$CAROL" --arg bot
 	'{members: [$a, $b, $c, $bot], name: "Workshop", power_levels: {users: {($a): 100}}}')"
 side_room_create
 
-n_create_room() { state | jq -r '.counts.createRoom // 0'; }
-direct_room_of() { sql_q "SELECT channel FROM direct_channels WHERE user_id = '$1'"; }
-# bodies [ROOM]: the bodies of the bot's messages in the room, one JSON string a line.
-bodies() { notices "${1:-$ROOM}" | jq -c '.[].content.body'; }
-# event_of ROOM PREFIX: the event id of the first bot message in ROOM starting so.
-event_of() {
-	notices "$1" | jq -r --arg p "$2" '[.[] | select(.content.body | startswith($p))][0].event_id // empty'
-}
-n_notices() { notices "$1" | jq --arg p "$2" '[.[] | select(.content.body | startswith($p))] | length'; }
-notice_in() { wait_notice "(.content.body | startswith(\"$2\"))" 15 "$1"; }
-
 # ---- Sun 11-29: the session ----
 day_start 2026-11-29T09:00:00Z
 say "$ALICE" '!ws start'
