@@ -39,7 +39,7 @@ FAKE_BIN  := $(patsubst tests/fakes/%.c,$(BUILD)/tests/%,$(wildcard tests/fakes/
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/workshopbot
 
-.PHONY: all deps run run-smoke test unit integration sanitize clean
+.PHONY: all deps run run-smoke test unit integration sanitize crash-long clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -88,6 +88,15 @@ integration: $(BIN) $(FAKE_BIN)
 	$(Q)tests/fakes/selftest.sh $(BUILD)/tests
 	$(Q)tests/fakes/selftest_matrix.sh $(BUILD)/tests
 	$(Q)FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
+
+# The long crash-safety run (not in CI): the crash tests with 50 SIGKILLs per transport
+# (`make test` runs them with 10). KILLS and SEED may be given: make crash-long KILLS=100.
+KILLS ?= 50
+crash-long: $(BIN) $(FAKE_BIN)
+	$(Q)for t in slack matrix; do \
+		KILLS=$(KILLS) BIN=$(abspath $(BIN)) ROOT=$(CURDIR) FAKES_DIR=$(BUILD)/tests \
+			timeout 900 bash tests/integration/test_$${t}_crash.sh || exit 1; \
+	done
 
 # The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.
 sanitize:

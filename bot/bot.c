@@ -159,14 +159,26 @@ void bot_close(struct bot *b)
 		log_warn("bot", "event loop closed with handles still open");
 }
 
+/* A write the disk refused (full, read-only, an I/O error): one line naming the database
+ * and the cause, then a stop with status 1; what was committed before stays. Later
+ * faults while stopping are not repeated. Returns whether RESULT was such a fault. */
+static bool disk_fault(struct bot *b, int result, const char *lost)
+{
+	if (result != BOT_ERR_DB_READONLY)
+		return false;
+	if (!b->stopping) {
+		log_err("bot", "%s (is the disk full or the file read-only?); stopping: what was "
+			"stored before is kept, %s", store_fault(b->store), lost);
+		bot_stop(b, 1);
+	}
+	return true;
+}
+
 int bot_event(struct bot *b, struct transport *t, const struct event *ev)
 {
 	int result = workshop_dispatch(&b->ws, ev);
 
-	if (result == BOT_ERR_DB_READONLY) {
-		log_err("bot", "the database cannot be written (disk full or read-only): stopping");
-		bot_stop(b, 1);
-	}
+	disk_fault(b, result, "the last message was not stored");
 	bot_flush(b, t);
 	return result;
 }
@@ -266,7 +278,8 @@ void bot_flush(struct bot *b, struct transport *t)
 			for (size_t k = 0; k < 6; k++)
 				free(bt.items[i].strings[k]);
 		}
-	} while (!result && bt.n == FLUSH_BATCH && b->sent_count - sent_before == bt.n);
+	} while (!result && !b->stopping && bt.n == FLUSH_BATCH &&
+		 b->sent_count - sent_before == bt.n);
 	if (result)
 		log_err("bot", "reading the outbox failed: %s", bot_strerror(result));
 	rearm_if_changed(b);
@@ -277,6 +290,8 @@ void bot_sent(struct bot *b, int64_t outbox_id, const char *ref)
 	int result = store_outbox_mark_sent(b->store, outbox_id, ref, (int64_t)clock_now());
 
 	b->sent_count++;
+	if (disk_fault(b, result, "a message just sent may be sent again at the next start"))
+		return;
 	if (result)
 		log_err("bot", "message %lld was sent but could not be marked so: %s",
 			(long long)outbox_id, bot_strerror(result));

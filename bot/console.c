@@ -184,6 +184,8 @@ static void on_fs_read(uv_fs_t *req)
 			read_file_chunk(c);
 	} else if (n == 0) {
 		end_of_input(c);
+	} else if (n == UV_ECANCELED && c->stopped) {
+		/* the read cancelled by a stop (e.g. after a database fault): nothing to say */
 	} else {
 		log_err("console", "reading standard input: %s", uv_strerror((int)n));
 		bot_stop(c->base.bot, 1);

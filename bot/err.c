@@ -15,7 +15,7 @@ const char *bot_strerror(int err)
 	case BOT_ERR_IO: return "input/output error";
 	case BOT_ERR_DB: return "database error";
 	case BOT_ERR_DB_LOCKED: return "database is in use by another process";
-	case BOT_ERR_DB_READONLY: return "database is read-only";
+	case BOT_ERR_DB_READONLY: return "database cannot be written (read-only, or the disk is full)";
 	case BOT_ERR_DB_NOTADB: return "file is not a database";
 	case BOT_ERR_DB_NEWER: return "database was written by a newer workshopbot";
 	case BOT_ERR_TEMPLATE: return "invalid template";

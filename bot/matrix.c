@@ -362,14 +362,18 @@ static void finish_sync(struct matrix *m)
 	int result = commit_sync(m, p, first);
 
 	m->pending = NULL;
+	if (result == BOT_ERR_DB_READONLY) {
+		pending_free(p);
+		log_err("matrix", "%s (is the disk full or the file read-only?); stopping: what was "
+			"stored before is kept, the last sync answer is fetched again at the next start",
+			store_fault(m->base.bot->store));
+		bot_stop(m->base.bot, 1);
+		return;
+	}
 	if (result) {
 		pending_free(p);
 		log_err("matrix", "a sync answer could not be stored (%s); it will be fetched again",
 			bot_strerror(result));
-		if (result == BOT_ERR_DB_READONLY) {
-			bot_stop(m->base.bot, 1);
-			return;
-		}
 		retry_later(m, backoff_ms(m->failures++), "storing a sync answer failed");
 		return;
 	}

@@ -27,6 +27,7 @@ struct store {
 	char *path;
 	struct cached_stmt stmts[STMT_CACHE_MAX];
 	size_t n_stmts;
+	char fault[320];   /* the last write that failed for want of a writable disk */
 };
 
 static int map_sqlite_err(int rc)
@@ -36,6 +37,9 @@ static int map_sqlite_err(int rc)
 	case SQLITE_LOCKED: return BOT_ERR_DB_LOCKED;
 	case SQLITE_READONLY:
 	case SQLITE_FULL:
+	/* A write the file system refused (EFBIG past RLIMIT_FSIZE, EIO, EROFS, a failed
+	 * fsync): SQLite rolls back, and every later write would fail the same way. */
+	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM: return BOT_ERR_DB_READONLY;
 	case SQLITE_NOTADB:
@@ -263,13 +267,31 @@ void store_close(struct store *s)
 	free(s);
 }
 
+/* The result of a failed write: BOT_ERR_DB_READONLY when the disk refused it (full,
+ * read-only, an I/O error: remembered for store_fault, which the caller reports once), else
+ * BOT_ERR_DB (logged here). */
+static int write_failed(struct store *s, int rc, const char *what)
+{
+	if (map_sqlite_err(rc) == BOT_ERR_DB_READONLY) {
+		snprintf(s->fault, sizeof s->fault, "database %s: %s: %s", s->path, what,
+			 sqlite3_errmsg(s->db));
+		log_debug("store", "%s", s->fault);
+		return BOT_ERR_DB_READONLY;
+	}
+	log_err("store", "%s: %s", what, sqlite3_errmsg(s->db));
+	return BOT_ERR_DB;
+}
+
+const char *store_fault(struct store *s)
+{
+	return s->fault[0] ? s->fault : "database: a write failed";
+}
+
 static int tx_exec(struct store *s, const char *sql)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		log_err("store", "%s: %s", sql, sqlite3_errmsg(s->db));
-		return map_sqlite_err(rc) == BOT_ERR_DB_READONLY ? BOT_ERR_DB_READONLY : BOT_ERR_DB;
-	}
+	if (rc != SQLITE_OK)
+		return write_failed(s, rc, sql);
 	return 0;
 }
 
@@ -329,10 +351,8 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
 		return BOT_ERR_DB;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_err("store", "write failed: %s", sqlite3_errmsg(s->db));
-		return map_sqlite_err(rc) == BOT_ERR_DB_READONLY ? BOT_ERR_DB_READONLY : BOT_ERR_DB;
-	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return write_failed(s, rc, "write failed");
 	return 0;
 }
 

@@ -50,6 +50,9 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 
 /* The last SQLite error message of the connection. Borrowed. */
 const char *store_errmsg(struct store *s);
+/* "database PATH: WHAT: SQLite's message" of the last write the disk refused (a result
+ * of BOT_ERR_DB_READONLY). */
+const char *store_fault(struct store *s);
 
 /* The rowid of the last insert. */
 int64_t store_last_id(struct store *s);

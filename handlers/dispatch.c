@@ -156,8 +156,10 @@ int workshop_dispatch(struct workshop *w, const struct event *ev)
 		result = workshop_handle(w, ev);
 	if (!result)
 		result = store_commit(w->store);
-	if (result) {
+	if (result)
 		store_rollback(w->store);
+	/* A disk that refuses writes is reported once, by the caller, which stops. */
+	if (result && result != BOT_ERR_DB_READONLY) {
 		log_err("workshop", "an event from %s in %s:%s was not stored: %s",
 			ev->user, ev->transport, ev->channel, bot_strerror(result));
 	}
