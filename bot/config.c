@@ -72,6 +72,11 @@ static const struct cfg_key keys[] = {
 	  "one of error, warn, info, debug", FIELD(log_level), 0, NULL, false },
 	{ "workshopbot", "admins", CFG_LIST, 1, 255, "",
 	  "comma-separated user names or ids", FIELD(admins), FIELD(n_admins), NULL, false },
+	{ "workshopbot", "command_limit", CFG_INT, 0, 10000, "20",
+	  "a number of commands from 0 (no limit) to 10000", FIELD(command_limit), 0, NULL,
+	  false },
+	{ "workshopbot", "command_window", CFG_INT, 1, 86400, "60",
+	  "a number of seconds from 1 to 86400", FIELD(command_window), 0, NULL, false },
 	{ "console", "user", CFG_STRING, 0, 255, "",
 	  "a user name, or nothing for the OS user", FIELD(console_user), 0, NULL, false },
 	{ "slack", "app_token", CFG_STRING, 0, 512, "",
@@ -746,6 +751,13 @@ static int parse_assignment(struct parser *ps, const char *p, const char *end)
 	if (name_len == 0)
 		return line_fail(ps, "expected a key name, a [section] header or a # comment");
 	skip_blank(&p, end);
+	/* A line of one word that is no key may be a token pasted on its own: not shown. */
+	if (p == end && key_find(NULL, name, name_len) < 0) {
+		ps->quote_end = ps->line;
+		return line_fail(ps, "a line of one word, not shown (it may be a token); expected "
+				 "key = value");
+	}
+	ps->quote_end = p == end ? NULL : ps->quote_end;
 	if (p == end || *p != '=')
 		return line_fail(ps, "missing '=' after key '%.*s'; expected key = value",
 				 echo, name);
@@ -828,13 +840,15 @@ static int parse_line(struct parser *ps)
 	return parse_assignment(ps, p, end);
 }
 
-/* The end of the line's first word (after leading blanks), or NULL for a line that is
- * blank or only one word. */
+/* The end of the line's first word (after leading blanks), or NULL for a blank line, a
+ * comment or a section header. A line of one word gives its start: that word may be a
+ * token pasted on its own. */
 static const char *first_word_end(const char *line, size_t len)
 {
-	const char *p = line, *end = line + len;
+	const char *p = line, *end = line + len, *word;
 
 	skip_blank(&p, end);
+	word = p;
 	while (p < end && !is_blank(*p) && *p != '=')
 		p++;
 	skip_blank(&p, end);
@@ -842,7 +856,9 @@ static const char *first_word_end(const char *line, size_t len)
 		p++;
 		skip_blank(&p, end);
 	}
-	return p < end ? p : NULL;
+	if (p < end)
+		return p;
+	return word < end && *word != '#' && *word != '[' ? word : NULL;
 }
 
 static int parse_text(struct parser *ps, const char *text, size_t len)

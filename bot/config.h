@@ -19,6 +19,9 @@ struct config {
 	enum log_level log_level;/* [workshopbot] log_level */
 	char **admins;           /* [workshopbot] admins: users who may pace any session */
 	size_t n_admins;
+	long command_limit;      /* [workshopbot] command_limit: commands one person may send
+	                            per command_window on a chat; 0: no limit */
+	long command_window;     /* [workshopbot] command_window: seconds */
 	char *console_user;      /* [console] user: who a line without "name>" speaks as */
 	char *slack_app_token;   /* [slack] app_token or SLACK_APP_TOKEN (secret) */
 	char *slack_bot_token;   /* [slack] bot_token or SLACK_BOT_TOKEN (secret) */

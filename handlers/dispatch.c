@@ -73,6 +73,34 @@ static int plain_answer(struct ctx *c)
 			       "Start one with !ws start, or see !ws help.");
 }
 
+/* Commands and buttons count against their author's bucket ([workshopbot]
+ * command_limit); the console has none: one local person types for everyone there.
+ * Sets *drop when the event is to be dropped; the first drop of a window gets a notice. */
+static int rate_check(struct ctx *c, bool *drop)
+{
+	const struct event *ev = c->ev;
+	const struct config *cfg = c->w->cfg;
+	enum ratelimit_verdict v = RATELIMIT_PASS;
+
+	if (strcmp(ev->transport, "console") != 0)
+		v = ratelimit_take(&c->w->commands, ev->transport, ev->user, cfg->command_limit,
+				   cfg->command_window, c->now);
+	*drop = v != RATELIMIT_PASS;
+	if (v == RATELIMIT_DROP) {
+		log_debug("workshop", "%s user %s over the command limit; dropped", ev->transport,
+			  ev->user);
+		return 0;
+	}
+	if (v != RATELIMIT_DROP_NOTICE)
+		return 0;
+	log_warn("workshop", "%s user %s sent more than %ld commands in %ld s; dropping their "
+		 "commands for now", ev->transport, ev->user, cfg->command_limit,
+		 cfg->command_window);
+	return private_text(c, "You are sending commands faster than I take them (%ld in %ld "
+			       "seconds); I skipped that one. Please wait a moment.",
+			    cfg->command_limit, cfg->command_window);
+}
+
 static int route_message(struct ctx *c)
 {
 	const struct event *ev = c->ev;
@@ -80,14 +108,18 @@ static int route_message(struct ctx *c)
 	 * mention, the bot's direct channel), and may still be typed there: `!ws done 3` in
 	 * a direct message, as the reminder there suggests. */
 	const char *command = commands_strip_prefix(ev->text);
+	bool drop;
+	int result;
 
 	/* In the direct channel a line that is no command answers an async session. */
 	if (!command && c->direct && !text_blank(ev->text) && !commands_known(ev->text))
 		return direct_answer(c, ev->text);
 	if (!command && (ev->addressed || c->direct))
 		command = ev->text;
-	if (command)
-		return commands_run(c, command);
+	if (command) {
+		result = rate_check(c, &drop);
+		return result || drop ? result : commands_run(c, command);
+	}
 	if (text_blank(ev->text))
 		return 0;
 	if (!ev->answers_open)
@@ -114,7 +146,8 @@ static int route(struct ctx *c)
 		result = answer_deleted(c);
 		return result ? result : reportback_deleted(c);
 	case EVENT_BUTTON:
-		return button_pressed(c);
+		result = rate_check(c, &handled);
+		return result || handled ? result : button_pressed(c);
 	case EVENT_FORM:
 		return strcmp(c->ev->action, "action_item") == 0 ? action_form(c) : answer_form(c);
 	case EVENT_REACTION:

@@ -9,6 +9,7 @@
 #include "bot/config.h"
 #include "bot/event.h"
 #include "bot/store.h"
+#include "handlers/ratelimit.h"
 #include "prompts/template.h"
 
 struct workshop {
@@ -17,6 +18,7 @@ struct workshop {
 	const struct template_set *templates;
 	bool jobs_changed;     /* a handler added or cancelled a job: the daemon re-arms its
 	                          scheduler (sched_arm) and clears this */
+	struct ratelimit commands;  /* per person; zero-initialised */
 };
 
 /* Handles one event in one transaction. Returns 0 when the event's effects (including

@@ -17,6 +17,14 @@ TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/workshopbot-it.XXXXXX") || { echo "not ok - mktemp"; exit 1; }
 trap 'rm -rf "$T"' EXIT
 : >"$T/all.err"
+: >"$T/all.out"
+
+# The secrets the tests hand the daemon (secret_add; slack_lib.sh and matrix_lib.sh add
+# theirs). finish fails the test when any run's output shows one, or anything shaped like
+# a Slack token or a Matrix access token.
+TEST_SECRETS=()
+TOKEN_RE='(xox[abeoprs]|xapp)-[A-Za-z0-9]|syt_[A-Za-z0-9]'
+secret_add() { TEST_SECRETS+=("$@"); }
 
 # The fixed clock: a Sunday, 09:00 UTC.
 export WORKSHOPBOT_NOW=2026-11-29T09:00:00Z
@@ -80,11 +88,12 @@ check_nogrep() {
 }
 
 # wb ARGS...: runs the binary (stdin and stdout as given) for at most 60 s; its stderr
-# goes to $T/last.err and is collected in $T/all.err for the sanitizer check.
+# goes to $T/last.err and is collected in $T/all.err for the sanitizer check, its stdout
+# is also collected in $T/all.out for the secrets check.
 wb() {
 	local rc
-	timeout 60 "$BIN" "$@" 2>"$T/last.err"
-	rc=$?
+	timeout 60 "$BIN" "$@" 2>"$T/last.err" | tee -a "$T/all.out"
+	rc=${PIPESTATUS[0]}
 	cat "$T/last.err" >>"$T/all.err"
 	if [ "$rc" -eq 124 ]; then
 		echo "# workshopbot $* timed out after 60 s" >&2
@@ -209,8 +218,28 @@ check_one_line_stderr() {
 	fi
 }
 
-# finish: the sanitizer check over every run's stderr, a summary line, the exit status.
+# check_no_secrets: no output of any run (every wb's and every daemon's stdout and
+# stderr) shows a secret of TEST_SECRETS or a token-shaped string (TOKEN_RE).
+check_no_secrets() {
+	local files=() f hits
+	for f in "$T/all.err" "$T/all.out" "$T"/daemon-*.err "$T"/daemon-*.out; do
+		[ -f "$f" ] && files+=("$f")
+	done
+	printf '%s\n' ${TEST_SECRETS[@]+"${TEST_SECRETS[@]}"} | sed '/^$/d' >"$T/secrets.pat"
+	hits=$( { grep -HE -e "$TOKEN_RE" "${files[@]}"
+		[ -s "$T/secrets.pat" ] && grep -HF -f "$T/secrets.pat" "${files[@]}"; } |
+		sed "s|^$T/||" | head -n 5)
+	if [ -z "$hits" ]; then
+		ok "no output of the binary shows a token or password (${#files[@]} files, ${#TEST_SECRETS[@]} secrets and the token shapes)"
+	else
+		not_ok "no output of the binary shows a token or password" "$hits"
+	fi
+}
+
+# finish: the sanitizer check over every run's stderr, the secrets check over every run's
+# output, a summary line, the exit status.
 finish() {
+	check_no_secrets
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err"; then
 		not_ok "no sanitizer report in the binary's stderr" \
 			"$(grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err" | head -n 40)"

@@ -120,5 +120,4 @@ check "bob's message in the direct room lands on question 3 (key-terms-used)" wa
 day_end
 
 check_eq "no message failed in the outbox" 0 "$(sql_q "SELECT count(*) FROM outbox WHERE state <> 'sent'")"
-check_no_secrets
 finish

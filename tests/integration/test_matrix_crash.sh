@@ -66,5 +66,4 @@ for ((i = 1; i <= CRASH_MEMBERS; i++)); do members+=("$(cr_user "$i")"); done
 room_create "$(jq -cn '{members: $ARGS.positional}' --args "${members[@]}")"
 crash_run
 crash_checks
-check_no_secrets
 finish

@@ -95,5 +95,4 @@ check_eq "... with her overdue reminder, not in the session's room" "1 0" \
 day_end
 
 check_eq "no message failed in the outbox" 0 "$(sql_q "SELECT count(*) FROM outbox WHERE state <> 'sent'")"
-check_no_secrets
 finish

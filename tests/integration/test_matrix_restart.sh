@@ -153,5 +153,4 @@ check_eq "the queued reply was applied once, with the txnId it had before the st
 
 daemon_stop
 check_exit "the restarted daemon stops cleanly" 0 "$DRC"
-check_no_secrets
 finish

@@ -90,5 +90,4 @@ check_exit "the daemon stops cleanly" 0 "$DRC"
 check_eq "the stored answers are unchanged by all this" "$(hexof "$TYPED")|$(hexof "$RAW")" \
 	"$(sql_q "SELECT (SELECT hex(text) FROM answers WHERE user_id = 'U222') || '|' || (SELECT hex(text) FROM answers WHERE user_id = 'U333')")"
 fake_stop
-check_no_tokens
 finish

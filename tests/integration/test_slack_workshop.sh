@@ -232,5 +232,4 @@ Book the community room|U789|2026-12-15" \
 check_eq "one session, at question 3, facilitated by U111" "1|U111|active|3" \
 	"$(sql_q "SELECT count(*), facilitator, state, prompt_index FROM sessions")"
 fake_stop
-check_no_tokens
 finish

@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 25 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 27 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -147,6 +147,8 @@ static void assert_defaults(const struct config *c)
 	assert_non_null(c->console_user);
 	assert_string_equal(c->console_user, "");
 	assert_int_equal(c->followup_remind_days_before, 2);
+	assert_int_equal(c->command_limit, 20);
+	assert_int_equal(c->command_window, 60);
 	assert_int_equal(c->followup_due_morning, 9 * 60);
 	assert_int_equal(c->followup_overdue_every_days, 3);
 	assert_int_equal(c->followup_overdue_max, 3);
@@ -168,6 +170,8 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->n_admins, b->n_admins);
 	for (size_t i = 0; i < a->n_admins; i++)
 		assert_string_equal(a->admins[i], b->admins[i]);
+	assert_int_equal(a->command_limit, b->command_limit);
+	assert_int_equal(a->command_window, b->command_window);
 	assert_string_equal(a->console_user, b->console_user);
 	assert_string_equal(a->slack_app_token, b->slack_app_token);
 	assert_string_equal(a->slack_bot_token, b->slack_bot_token);
@@ -520,6 +524,8 @@ static const struct error_case error_cases[] = {
 	  "missing '=' after key 'database'", "database <hidden>" },
 	{ "bare key", "[workshopbot]\n\n  database  \n", 0, BOT_ERR_CONFIG, 3,
 	  "missing '=' after key 'database'", "database" },
+	{ "a line of one word that is no key", "[slack]\nxoxb-1-2\n", 0, BOT_ERR_CONFIG, 2,
+	  "a line of one word, not shown (it may be a token)", " <hidden>" },
 	{ "key with a space", "[workshopbot]\nlog level = info\n", 0, BOT_ERR_CONFIG, 2,
 	  "missing '=' after key 'log'", "log <hidden>" },
 	{ "no key name", "[workshopbot]\n= x\n", 0, BOT_ERR_CONFIG, 2,
@@ -830,6 +836,10 @@ static void test_secrets_never_quoted(void **state)
 		"[slack]\napp_token = " APP_TOKEN "\x01\n",
 		"app_token = " APP_TOKEN "\n",
 		"[slack]\napp_token \"" APP_TOKEN "\"\n",
+		/* a token pasted on a line of its own, in a section, outside one, with a bad byte */
+		"[slack]\n" BOT_TOKEN "\n",
+		BOT_TOKEN "\n",
+		"[slack]\n  " APP_TOKEN "\x01\n",
 	};
 	struct fixture *f = *state;
 

@@ -397,6 +397,10 @@ static void test_only_facilitator_paces(void **state)
 		{ "!ws pause", "only the facilitator (alice) can pause this session." },
 		{ "!ws resume", "only the facilitator (alice) can resume this session." },
 		{ "!ws end", "only the facilitator (alice) can end this session." },
+		{ "!ws pace timed 5m", "only the facilitator (alice) can change the pace of this "
+				       "session." },
+		{ "!ws tz Europe/Berlin", "only the facilitator (alice) can change the time zone "
+					  "of this session." },
 	};
 	struct fixture *f = *state;
 	struct session_rec s;
@@ -428,6 +432,109 @@ static void test_admin_may_pace(void **state)
 	assert_string_equal(s.facilitator, "alice");  /* still alice's session */
 	REPLY(f, "bob", "!ws next", "only the facilitator (alice)");
 	assert_int_equal(prompt_index(f), 1);
+}
+
+/* Dispatches ev (transport "test", channel C1, user name = user id) and drains the
+ * outbox; returns how many messages it queued. */
+static size_t dispatch(struct fixture *f, struct event ev)
+{
+	ev.transport = "test";
+	ev.channel = "C1";
+	ev.user_name = ev.user;
+	if (!ev.text)
+		ev.text = "";
+	assert_int_equal(workshop_dispatch(&f->w, &ev), 0);
+	return drain_outbox(f);
+}
+
+/* The Next and Skip buttons of a question post are pacing too. */
+static void test_buttons_need_the_facilitator(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f);
+	for (int i = 0; i < 2; i++) {
+		struct event ev = { .kind = EVENT_BUTTON, .user = "bob",
+				    .action = i ? "skip" : "next", .session_id = 1,
+				    .prompt_index = 0 };
+		assert_int_equal(dispatch(f, ev), 1);
+		assert_contains(f->sent[0].text, "only the facilitator (alice) can");
+		assert_int_equal(prompt_index(f), 0);
+	}
+}
+
+/* A Matrix power level at [matrix] power_level (the event's moderator flag) paces any
+ * session, as an admin does. */
+static void test_moderator_may_pace(void **state)
+{
+	struct fixture *f = *state;
+	struct event ev = { .kind = EVENT_MESSAGE, .user = "mod", .text = "!ws next",
+			    .ref = "ref-m", .answers_open = true, .moderator = true };
+
+	start(f);
+	assert_int_equal(dispatch(f, ev), 1);
+	assert_contains(f->sent[0].text, "Question 2 of 22");
+	ev.text = "!ws end";
+	assert_int_equal(dispatch(f, ev), 1);
+	assert_contains(f->sent[0].text, "Session #1 has ended.");
+}
+
+/* An edit or deletion of someone else's answer message changes nothing; the author's
+ * own edit replaces and own deletion withdraws. */
+static void test_only_own_answers_change(void **state)
+{
+	struct fixture *f = *state;
+	struct event edit = { .kind = EVENT_EDIT, .user = "bob", .text = "bob was here",
+			      .ref = "ref-1", .target_ref = "ref-1", .answers_open = true };
+	struct event del = { .kind = EVENT_DELETE, .user = "bob", .target_ref = "ref-1",
+			     .answers_open = true };
+
+	start(f);
+	REPLY(f, "alice", "alice's own words", "Thanks, alice");
+	assert_int_equal(dispatch(f, edit), 0);
+	assert_int_equal(dispatch(f, del), 0);
+	assert_string_equal(answer_of(f, "goals-personal", "alice").text, "alice's own words");
+	assert_int_equal(answer_of(f, "goals-personal", "bob").n, 0);
+	REPLY(f, "bob", "!ws retract", "You have no answer to question 1 to withdraw.");
+	assert_int_equal(answer_of(f, "goals-personal", "alice").n, 1);
+
+	edit.user = "alice";
+	edit.text = "alice, edited";
+	assert_int_equal(dispatch(f, edit), 1);
+	assert_string_equal(answer_of(f, "goals-personal", "alice").text, "alice, edited");
+	del.user = "alice";
+	assert_int_equal(dispatch(f, del), 1);
+	assert_contains(f->sent[0].text, "withdrawn (its message was deleted)");
+	assert_int_equal(answer_of(f, "goals-personal", "alice").n, 0);
+}
+
+/* [workshopbot] command_limit: past it a person's commands are dropped, the first with a
+ * private notice, the rest quietly until the window has passed; others and answers go
+ * on; the bucket refills steadily. */
+static void test_command_rate_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	wf_load_config(f, "[workshopbot]\ncommand_limit = 3\ncommand_window = 60\n");
+	start(f);
+	REPLY(f, "alice", "!ws status", "Session #1");
+	REPLY(f, "alice", "!ws status", "Session #1");
+	REPLY(f, "alice", "!ws next", "faster than I take them (3 in 60 seconds)");
+	assert_int_equal(prompt_index(f), 0);
+	assert_int_equal(say(f, "alice", "!ws next"), 0);
+	assert_int_equal(say(f, "alice", "!ws help"), 0);
+	REPLY(f, "bob", "!ws status", "Session #1");
+	REPLY(f, "alice", "an answer is never dropped", "Thanks, alice");
+
+	set_now("2026-11-29T09:00:20Z");  /* 20 s: one command back */
+	REPLY(f, "alice", "!ws next", "Question 2 of 22");
+	assert_int_equal(say(f, "alice", "!ws next"), 0);  /* told 20 s ago */
+	set_now("2026-11-29T09:01:00Z");  /* a window after the notice: told again */
+	REPLY(f, "alice", "!ws status", "Session #1");
+	REPLY(f, "alice", "!ws status", "Session #1");
+	REPLY(f, "alice", "!ws status", "faster than I take them");
+	assert_int_equal(prompt_index(f), 1);
+	set_now(NOW_ISO);
 }
 
 /* ---- answers --------------------------------------------------------------------------- */
@@ -962,6 +1069,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_and_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_facilitator_paces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_may_pace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buttons_need_the_facilitator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moderator_may_pace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_own_answers_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_replace_and_retract, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_as_typed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checklist_answers, setup, teardown),
