@@ -1,7 +1,8 @@
 # workshopbot - plain Makefile. `make run` starts the console demo, `make test` runs every test.
 #
 # Variables: V=1 shows commands; CC=clang builds with clang; SAN=1 adds ASan+UBSan;
-# BUILD=dir puts objects elsewhere (the sanitizer build uses build/san).
+# BUILD=dir puts objects elsewhere (the sanitizer build uses build/san, the fuzz build
+# build/fuzz); FUZZ=1 instruments for libFuzzer (clang only).
 
 CC      ?= cc
 BUILD   ?= build
@@ -24,6 +25,11 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+endif
+
 ifndef V
 Q = @
 QUIET_CC = @printf '  CC      %s\n' $@;
@@ -38,8 +44,13 @@ FAKE_LIB  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/lib/*.c))
 FAKE_BIN  := $(patsubst tests/fakes/%.c,$(BUILD)/tests/%,$(wildcard tests/fakes/fake_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/workshopbot
+# libFuzzer targets: fuzz/fuzz_NAME.c, each linked with the core objects only.
+FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all deps run run-smoke test unit integration sanitize crash-long clean
+.PHONY: all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
+	clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -66,6 +77,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
 $(BUILD)/tests/fake_%: $(BUILD)/tests/fakes/fake_%.o $(FAKE_LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/libcore.a
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -102,11 +116,26 @@ crash-long: $(BIN) $(FAKE_BIN)
 sanitize:
 	$(Q)$(MAKE) --no-print-directory CC=clang SAN=1 BUILD=build/san unit integration
 
+# Fuzzing (README: Development, Fuzzing): the targets built with clang and libFuzzer in build/fuzz.
+# `make fuzz` runs each for FUZZ_SECONDS, one after another; `make fuzz-smoke` each for
+# FUZZ_SMOKE_SECONDS, then replays every saved crash input in fuzz/regressions/.
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory CC=clang FUZZ=1 BUILD=build/fuzz fuzz-bin
+	$(Q)fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory CC=clang FUZZ=1 BUILD=build/fuzz fuzz-bin
+	$(Q)fuzz/run.sh build/fuzz $(FUZZ_SMOKE_SECONDS)
+	$(Q)fuzz/run.sh build/fuzz replay
+
 # Everything: packages, gcc build with -Werror, unit + integration tests, then the
 # same again under clang with sanitizers.
 test: deps
 	$(Q)$(MAKE) --no-print-directory run-smoke unit integration
 	$(Q)$(MAKE) --no-print-directory sanitize
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 clean:
 	rm -rf build

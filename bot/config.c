@@ -990,40 +990,69 @@ static int apply_environment(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+/* cfg emptied and filled with every default (safe for config_free() in any case). */
+static int start(struct config *cfg, char *err, size_t errlen)
 {
-	struct parser *ps = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	int result;
-
 	memset(cfg, 0, sizeof *cfg);
 	if (err && errlen)
 		err[0] = '\0';
-	result = config_defaults(cfg, err, errlen);
-	if (result || !path)
-		goto out;
-	result = read_file(path, &text, &len, err, errlen);
-	if (result)
+	return config_defaults(cfg, err, errlen);
+}
+
+/* text (len bytes; NULL: none) over the defaults in cfg, then the environment. name
+ * stands for the file in messages; *has_secret tells whether the text set a secret. */
+static int load_text(const char *name, const char *text, size_t len, struct config *cfg,
+		     bool *has_secret, char *err, size_t errlen)
+{
+	struct parser *ps = NULL;
+	int result = 0;
+
+	*has_secret = false;
+	if (!text)
 		goto out;
 	ps = calloc(1, sizeof *ps);
 	if (!ps) {
-		result = bot_fail(err, errlen, BOT_ERR_NOMEM, "%s: out of memory", path);
+		result = bot_fail(err, errlen, BOT_ERR_NOMEM, "%s: out of memory", name);
 		goto out;
 	}
-	ps->path = path;
+	ps->path = name;
 	ps->cfg = cfg;
 	ps->err = err;
 	ps->errlen = errlen;
 	result = parse_text(ps, text, len);
-	if (!result && ps->has_secret)
-		warn_if_readable(path);
+	*has_secret = ps->has_secret;
 out:
 	free(ps);
-	free(text);
 	if (!result)
 		result = apply_environment(cfg, err, errlen);
 	return result;
+}
+
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	bool has_secret;
+	int result;
+
+	result = start(cfg, err, errlen);
+	if (!result && path)
+		result = read_file(path, &text, &len, err, errlen);
+	if (!result)
+		result = load_text(path, text, len, cfg, &has_secret, err, errlen);
+	if (!result && has_secret)
+		warn_if_readable(path);
+	free(text);
+	return result;
+}
+
+int config_load_string(const char *text, size_t len, const char *name, struct config *cfg,
+		       char *err, size_t errlen)
+{
+	bool has_secret;
+	int result = start(cfg, err, errlen);
+
+	return result ? result : load_text(name, text, len, cfg, &has_secret, err, errlen);
 }
 
 static bool has_prefix(const char *s, const char *prefix)

@@ -55,6 +55,11 @@ struct config {
  * safe to pass to config_free(). */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
+/* The same for config text held in memory (len bytes, no NUL needed); name stands for
+ * the file in messages. */
+int config_load_string(const char *text, size_t len, const char *name, struct config *cfg,
+		       char *err, size_t errlen);
+
 /* Cross-field checks after load (time zone exists, templates directory readable).
  * Returns 0 or BOT_ERR_CONFIG with one line in err. */
 int config_check(const struct config *cfg, char *err, size_t errlen);

@@ -2,15 +2,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bot/buf.h"
 
-/* U+2060 WORD JOINER: invisible, and "@\u2060room" is no room mention. */
+/* U+2060 WORD JOINER: invisible, and "@roo\u2060m" is no room mention. */
 #define WORD_JOINER "\xe2\x81\xa0"
 
 /* Appends s, HTML-escaped when html is set (the bot's own words too: usage lines hold
- * "<what>"), and with "@room" broken when defuse is set (user text). */
-static void put_text(struct buf *b, const char *s, bool html, bool defuse)
+ * "<what>"). shown holds the last four characters shown so far (tags do not count):
+ * "@room" is broken with a word joiner before its "m" wherever its first letters came
+ * from (a user's text, a display name, the bot's "owner @"), and in any case, as push
+ * rules match it case-insensitively. The bot never means to notify a whole room. */
+static void put_text(struct buf *b, const char *s, bool html, char shown[4])
 {
 	static const struct { char c; const char *entity; } escapes[] = {
 		{ '<', "&lt;" }, { '>', "&gt;" }, { '&', "&amp;" }, { '"', "&quot;" },
@@ -22,14 +26,14 @@ static void put_text(struct buf *b, const char *s, bool html, bool defuse)
 		for (size_t i = 0; html && i < sizeof escapes / sizeof escapes[0]; i++)
 			if (*s == escapes[i].c)
 				entity = escapes[i].entity;
-		if (entity) {
-			buf_puts(b, entity);
-		} else if (defuse && *s == '@' && strncmp(s + 1, "room", 4) == 0) {
-			buf_putc(b, '@');
+		if ((*s == 'm' || *s == 'M') && strncasecmp(shown, "@roo", 4) == 0)
 			buf_puts(b, WORD_JOINER);
-		} else {
+		memmove(shown, shown + 1, 3);
+		shown[3] = *s;
+		if (entity)
+			buf_puts(b, entity);
+		else
 			buf_putc(b, *s);
-		}
 	}
 }
 
@@ -52,6 +56,7 @@ static bool matrix_user_id(const char *id)
 static char *render(const struct msg *m, bool html)
 {
 	struct buf b;
+	char shown[4] = { 0 };
 
 	buf_init(&b, 0);
 	for (size_t i = 0; i < m->n; i++) {
@@ -65,17 +70,12 @@ static char *render(const struct msg *m, bool html)
 			buf_puts(&b, "<a href=\"https://matrix.to/#/");
 			buf_puts(&b, sp->ref);
 			buf_puts(&b, "\">");
-			put_text(&b, sp->text, true, true);
+			put_text(&b, sp->text, true, shown);
 			buf_puts(&b, "</a>");
 			continue;
 		}
 		buf_puts(&b, open);
-		/* The bot's "@" before a user's "room" (e.g. "owner @" + "room") makes "@room"
-		 * across two spans: break that too. */
-		if (sp->kind == SPAN_USER && b.len > 0 && b.data && b.data[b.len - 1] == '@' &&
-		    strncmp(sp->text, "room", 4) == 0)
-			buf_puts(&b, WORD_JOINER);
-		put_text(&b, sp->text, html, sp->kind == SPAN_USER || sp->kind == SPAN_MENTION);
+		put_text(&b, sp->text, html, shown);
 		buf_puts(&b, close);
 	}
 	return buf_take(&b);

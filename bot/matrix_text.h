@@ -1,6 +1,7 @@
 /* matrix_text.h - a message as Matrix content: an m.notice with a plain body and an HTML
- * formatted_body. Everything a user wrote is HTML-escaped, and "@room" in it is broken
- * with a word joiner so it never notifies a room from the bot's message. */
+ * formatted_body. Everything a user wrote is HTML-escaped, and "@room" (in any case, also
+ * where a user's text and a name or the bot's words meet) is broken with a word joiner so
+ * it never notifies a room from the bot's message. */
 #ifndef WORKSHOPBOT_MATRIX_TEXT_H
 #define WORKSHOPBOT_MATRIX_TEXT_H
 
