@@ -1,7 +1,9 @@
 /* log.h - one log macro family: level checked before formatting, tagged by area.
  *
  * Lines go to stderr as "LEVEL area: message". Never pass a secret to these
- * functions: secrets are wrapped at config load and printed as <redacted>. */
+ * functions; as a second line of defence, every secret registered with
+ * log_add_secret() (the tokens and passwords of the config, a token the bot was given at
+ * sign-in) is replaced by <redacted> in every line, e.g. when a server echoes it. */
 #ifndef WORKSHOPBOT_LOG_H
 #define WORKSHOPBOT_LOG_H
 
@@ -16,6 +18,13 @@ int log_level_parse(const char *name, enum log_level *out);
 
 void log_msg(enum log_level level, const char *area, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Registers a secret to redact from every later line (copied; NULL or "" is ignored; at
+ * most LOG_SECRETS_MAX, later ones are dropped with a warning). */
+#define LOG_SECRETS_MAX 16
+void log_add_secret(const char *secret);
+/* Forgets every registered secret (at exit). */
+void log_clear_secrets(void);
 
 #define log_err(area, ...) \
 	do { if (log_enabled(LOG_ERR)) log_msg(LOG_ERR, area, __VA_ARGS__); } while (0)

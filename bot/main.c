@@ -106,6 +106,10 @@ static int load_config(const struct options *o, struct app *a)
 		return 1;
 	}
 	log_set_level(a->cfg.log_level);
+	log_add_secret(a->cfg.slack_app_token);
+	log_add_secret(a->cfg.slack_bot_token);
+	log_add_secret(a->cfg.matrix_password);
+	log_add_secret(a->cfg.matrix_access_token);
 	if (o->db_path) {
 		db = strdup(o->db_path);
 		if (!db)
@@ -148,6 +152,7 @@ static void app_free(struct app *a)
 	store_close(a->store);
 	template_set_free(&a->templates);
 	config_free(&a->cfg);
+	log_clear_secrets();
 }
 
 /* The speaker of console lines without "name>": the config, else the OS user. */

@@ -604,6 +604,7 @@ static void on_login(struct matrix *m, void *ud, const struct matrix_result *r)
 	}
 	free(m->token);
 	m->token = strdup(token);
+	log_add_secret(token);
 	signed_in(m, user, json_string_value(json_object_get(r->body, "device_id")));
 }
 
