@@ -6,9 +6,15 @@
 
 #include "bot/err.h"
 
+/* The string at key, or NULL; also NULL for a string with a NUL character in it (the
+ * JSON is loaded with JSON_ALLOW_NUL so one such string does not cost the whole frame):
+ * no C string downstream could hold all of it. */
 static const char *str_at(json_t *obj, const char *key)
 {
-	return json_string_value(json_object_get(obj, key));
+	json_t *v = json_object_get(obj, key);
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
 /* Keeps s (malloc'd) alive as long as the sync; returns it, or NULL (s freed) on OOM. */
@@ -290,7 +296,7 @@ int matrix_parse_sync(const char *body, size_t len, const struct matrix_identity
 	int result;
 
 	memset(out, 0, sizeof *out);
-	out->root = json_loadb(body, len, 0, &jerr);
+	out->root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(out->root))
 		return bot_fail(err, errlen, BOT_ERR_INVALID, "sync answer is not a JSON object: %s",
 				out->root ? "another JSON value" : jerr.text);
@@ -312,7 +318,7 @@ int matrix_parse_messages(const char *body, size_t len, const struct matrix_iden
 			  size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr);
+	json_t *root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	json_t *chunk = json_object_get(root, "chunk");
 	json_t *ordered, **pages;
 	size_t n, i;

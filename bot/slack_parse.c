@@ -8,9 +8,15 @@
 #include "bot/err.h"
 #include "bot/slack_text.h"
 
+/* The string at key, or NULL; also NULL for a string with a NUL character in it (the
+ * JSON is loaded with JSON_ALLOW_NUL so one such string does not cost the whole frame):
+ * no C string downstream could hold all of it. */
 static const char *str_at(json_t *obj, const char *key)
 {
-	return json_string_value(json_object_get(obj, key));
+	json_t *v = json_object_get(obj, key);
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
 /* The string at a path of object keys, or NULL. */
@@ -117,6 +123,8 @@ static int parse_plain_message(struct slack_frame *f, json_t *e, const struct sl
 
 	if (!channel || !ts || !str_at(e, "user"))
 		return malformed(f, "message without channel, ts or user");
+	if (json_is_string(json_object_get(e, "text")) && !str_at(e, "text"))
+		return malformed(f, "message text with a NUL character");
 	if (from_a_bot(e, me))
 		return ignore(f, "a bot's message");
 	f->ev.kind = EVENT_MESSAGE;
@@ -374,7 +382,7 @@ int slack_parse_frame(const char *data, size_t len, const struct slack_identity 
 
 	memset(f, 0, sizeof *f);
 	f->connection_time_s = -1;
-	f->root = json_loadb(data, len, 0, &jerr);
+	f->root = json_loadb(data, len, JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(f->root))
 		return bot_fail(err, errlen, BOT_ERR_INVALID, "frame is not a JSON object: %s",
 				f->root ? "another JSON value" : jerr.text);

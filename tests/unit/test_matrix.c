@@ -61,6 +61,30 @@ static void test_spec_example(void **state)
 	free(body);
 }
 
+/* A NUL character (valid JSON) in one message's body: the sync is still read (its
+ * next_batch too, or the bot would fetch the same batch for ever); that message is left
+ * out, the next one is kept. */
+static void test_sync_with_nul_in_a_body(void **state)
+{
+	static const char body[] =
+		"{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:x\":{\"timeline\":{\"events\":["
+		"{\"type\":\"m.room.message\",\"event_id\":\"$1\",\"sender\":\"@a:x\","
+		"\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"cut\\u0000\"}},"
+		"{\"type\":\"m.room.message\",\"event_id\":\"$2\",\"sender\":\"@a:x\","
+		"\"origin_server_ts\":2,\"content\":{\"msgtype\":\"m.text\",\"body\":\"whole\"}}"
+		"]}}}}}";
+	struct matrix_sync s;
+	char err[BOT_ERRMSG_MAX];
+
+	(void)state;
+	assert_int_equal(matrix_parse_sync(body, sizeof body - 1, &me, &s, err, sizeof err), 0);
+	assert_string_equal(s.next_batch, "s2");
+	assert_int_equal(s.n_rooms, 1);
+	assert_int_equal(s.rooms[0].n_events, 1);
+	assert_string_equal(s.rooms[0].events[0].text, "whole");
+	matrix_sync_free(&s);
+}
+
 static void test_invite(void **state)
 {
 	struct matrix_identity bob = { "@bob:example.com", NULL };
@@ -388,6 +412,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_sync_with_nul_in_a_body),
 		cmocka_unit_test(test_invite),
 		cmocka_unit_test(test_invite_direct),
 		cmocka_unit_test(test_relations),

@@ -345,6 +345,16 @@ static void test_bad_frames(void **state)
 	assert_int_equal(f.type, SLACK_OTHER);
 	assert_false(f.has_event);
 	slack_frame_free(&f);
+	/* A NUL character (valid JSON) in a message's text: the envelope is still read, so it
+	 * is acked, and the message is skipped as malformed rather than stored cut short. */
+	assert_int_equal(parse_text("{\"envelope_id\":\"x\",\"type\":\"events_api\",\"payload\":"
+				    "{\"type\":\"event_callback\",\"event_id\":\"Ev1\",\"event\":"
+				    "{\"type\":\"message\",\"channel\":\"C1\",\"user\":\"U2\","
+				    "\"ts\":\"1.2\",\"text\":\"cut\\u0000here\"}}}", &f), 0);
+	assert_string_equal(f.envelope_id, "x");
+	assert_false(f.has_event);
+	assert_true(f.malformed);
+	slack_frame_free(&f);
 }
 
 static void test_text_from_wire(void **state)
