@@ -446,3 +446,15 @@ int store_text_at(struct store *s, sqlite3_stmt *st, char *buf, size_t len)
 	result = store_one_row(s, st, copy_text, &t);
 	return result == BOT_ERR_NOT_FOUND ? 0 : result;
 }
+
+int store_text_where(struct store *s, const char *sql, const char *a, const char *b,
+		     char *buf, size_t len)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st) {
+		store_bind_text(st, 1, a);
+		store_bind_text(st, 2, b);
+	}
+	return store_text_at(s, st, buf, len);
+}

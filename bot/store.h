@@ -75,6 +75,10 @@ int store_one_row(struct store *s, sqlite3_stmt *st, void (*row)(void *ud, sqlit
 /* Copies column 0 of st's first row into buf ("" when there is no row). Returns 0 or
  * BOT_ERR_DB. */
 int store_text_at(struct store *s, sqlite3_stmt *st, char *buf, size_t len);
+/* The same for the statement sql (cached) with its two parameters bound to the texts a
+ * and b: the lookups by (transport, user) or (transport, channel). */
+int store_text_where(struct store *s, const char *sql, const char *a, const char *b,
+		     char *buf, size_t len);
 
 /* Steps st (already bound) and calls row(ud, st) for each result row; a non-zero return
  * from row stops and is returned. Returns 0 at the end, or BOT_ERR_DB. Resets st. */

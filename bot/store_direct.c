@@ -7,13 +7,7 @@ int store_direct_channel(struct store *s, const char *transport, const char *use
 {
 	static const char sql[] =
 		"SELECT channel FROM direct_channels WHERE transport = ? AND user_id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, user);
-	}
-	return store_text_at(s, st, buf, len);
+	return store_text_where(s, sql, transport, user, buf, len);
 }
 
 int store_direct_channel_set(struct store *s, const char *transport, const char *user,
@@ -37,28 +31,16 @@ int store_direct_user(struct store *s, const char *transport, const char *channe
 {
 	static const char sql[] =
 		"SELECT user_id FROM direct_channels WHERE transport = ? AND channel = ?";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, channel);
-	}
-	return store_text_at(s, st, buf, len);
+	return store_text_where(s, sql, transport, channel, buf, len);
 }
 
 int store_direct_pref(struct store *s, const char *transport, const char *user, bool *on)
 {
 	static const char sql[] =
 		"SELECT direct FROM member_prefs WHERE transport = ? AND user_id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql);
 	char value[8];
-	int result;
+	int result = store_text_where(s, sql, transport, user, value, sizeof value);
 
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, user);
-	}
-	result = store_text_at(s, st, value, sizeof value);
 	*on = !result && value[0] == '1';
 	return result;
 }

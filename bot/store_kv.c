@@ -9,13 +9,7 @@ int store_kv_get(struct store *s, const char *transport, const char *key, char *
 {
 	static const char sql[] =
 		"SELECT value FROM transport_state WHERE transport = ? AND key = ?";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, key);
-	}
-	return store_text_at(s, st, buf, len);
+	return store_text_where(s, sql, transport, key, buf, len);
 }
 
 int store_kv_set(struct store *s, const char *transport, const char *key, const char *value)

@@ -212,13 +212,7 @@ int store_channel_timezone(struct store *s, const char *transport, const char *c
 	static const char sql[] =
 		"SELECT timezone FROM channel_settings WHERE transport = ? AND channel = ? "
 		"AND timezone IS NOT NULL";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st) {
-		store_bind_text(st, 1, transport);
-		store_bind_text(st, 2, channel);
-	}
-	return store_text_at(s, st, buf, len);
+	return store_text_where(s, sql, transport, channel, buf, len);
 }
 
 int store_channel_set_timezone(struct store *s, const char *transport, const char *channel,

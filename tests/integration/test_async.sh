@@ -21,15 +21,9 @@ DB="$T/async.db"
 # run ISO-TIME [LINE...]: one console run at that UTC instant; transcript $T/run-TIME.out
 # (a second run at the same time: $T/run-TIME.2.out).
 run() {
-	local time=$1 in out
+	local time=$1
 	shift
-	out="$T/run-$time.out"
-	[ -e "$out" ] && out="$T/run-$time.2.out"
-	in="$out.in"
-	: >"$in"
-	[ $# -gt 0 ] && printf '%s\n' "$@" >"$in"
-	WORKSHOPBOT_NOW="${time}Z" wb --db "$DB" console <"$in" >"$out"
-	echo $? >"$out.rc"
+	console_run "$DB" "$time" "${time}Z" "$@"
 }
 R() { printf '%s/run-%s.out' "$T" "$1"; }
 pending() {

@@ -21,15 +21,9 @@ DB="$T/timed.db"
 # run TIME [LINE...]: one console run at 2026-11-29TTIMEZ; transcript $T/run-TIME.out
 # (a second run at the same time: $T/run-TIME.2.out).
 run() {
-	local time=$1 in out
+	local time=$1
 	shift
-	out="$T/run-$time.out"
-	[ -e "$out" ] && out="$T/run-$time.2.out"
-	in="$out.in"
-	: >"$in"
-	[ $# -gt 0 ] && printf '%s\n' "$@" >"$in"
-	WORKSHOPBOT_NOW="2026-11-29T${time}Z" wb --db "$DB" console <"$in" >"$out"
-	echo $? >"$out.rc"
+	console_run "$DB" "$time" "2026-11-29T${time}Z" "$@"
 }
 R() { printf '%s/run-%s.out' "$T" "$1"; }
 # The bot's own posts in a transcript that come from jobs: the warnings and the questions
