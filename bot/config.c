@@ -85,6 +85,8 @@ static const struct cfg_key keys[] = {
 	  "the bot token (xoxb-...)", FIELD(slack_bot_token), 0, "SLACK_BOT_TOKEN", true },
 	{ "slack", "api_url", CFG_STRING, 1, 1024, "https://slack.com/api/",
 	  "the Web API base URL", FIELD(slack_api_url), 0, "SLACK_API_URL", false },
+	{ "slack", "ping_timeout", CFG_INT, 2, 3600, "30",
+	  "a number of seconds from 2 to 3600", FIELD(slack_ping_timeout), 0, NULL, false },
 	{ "matrix", "homeserver", CFG_STRING, 0, 1024, "",
 	  "the homeserver's URL, e.g. https://matrix.example.org", FIELD(matrix_homeserver), 0,
 	  "MATRIX_HOMESERVER", false },
@@ -547,8 +549,10 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *v, s
 	char *s = NULL;
 	int result = 0;
 	bool is_list = k->type == CFG_LIST || k->type == CFG_DATE_LIST;
+	/* For a number min_len is the smallest value, not a length: "2" is not empty. */
+	size_t min_len = k->type == CFG_INT ? (k->min_len > 0) : k->min_len;
 
-	if (check && !is_list && len < k->min_len) {
+	if (check && !is_list && len < min_len) {
 		result = bot_fail(why, whylen, BOT_ERR_CONFIG, "empty value for %s; expected %s",
 				  k->name, k->expect);
 		goto out;

@@ -26,6 +26,8 @@ struct config {
 	char *slack_app_token;   /* [slack] app_token or SLACK_APP_TOKEN (secret) */
 	char *slack_bot_token;   /* [slack] bot_token or SLACK_BOT_TOKEN (secret) */
 	char *slack_api_url;     /* [slack] api_url or SLACK_API_URL */
+	long slack_ping_timeout; /* [slack] ping_timeout: seconds without a pong or data before
+	                            the websocket counts as dead and is replaced */
 	char *matrix_homeserver; /* [matrix] homeserver or MATRIX_HOMESERVER */
 	char *matrix_user;       /* [matrix] user or MATRIX_USER */
 	char *matrix_password;   /* [matrix] password or MATRIX_PASSWORD (secret) */

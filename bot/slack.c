@@ -175,7 +175,13 @@ static void on_ws_close(void *ud, struct ws_conn *conn, const char *reason)
 static void on_connections_open(struct slack *s, void *ud, const struct slack_result *r)
 {
 	static const struct ws_callbacks callbacks = { on_ws_open, on_ws_message, on_ws_close };
-	struct ws_options opt = { .max_message = WS_MAX_MESSAGE };
+	/* Ping every third of ping_timeout; no pong or data for ping_timeout: dead. */
+	struct ws_options opt = {
+		.max_message = WS_MAX_MESSAGE,
+		.ping_interval_s = (int)(s->cfg->slack_ping_timeout / 3 > 0 ?
+					 s->cfg->slack_ping_timeout / 3 : 1),
+		.dead_after_s = (int)s->cfg->slack_ping_timeout,
+	};
 	const char *url = json_string_value(json_object_get(r->body, "url"));
 
 	(void)ud;

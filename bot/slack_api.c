@@ -141,7 +141,10 @@ enum slack_error_class slack_classify(const struct slack_result *r)
 		return SLACK_ERR_NONE;
 	if (r->status == 429 || error_in(r->error, rate))
 		return SLACK_ERR_RATE;
-	if (r->status == 0 || r->status >= 500 || !r->body || error_in(r->error, temporary))
+	/* A body without a boolean ok is not Slack's answer (a proxy's page, a cut or broken
+	 * answer): like no answer at all, it is temporary. */
+	if (r->status == 0 || r->status >= 500 || !json_is_boolean(json_object_get(r->body, "ok")) ||
+	    error_in(r->error, temporary))
 		return SLACK_ERR_TEMPORARY;
 	if (error_in(r->error, auth))
 		return SLACK_ERR_AUTH;

@@ -76,7 +76,10 @@ static void call_failed(struct slack *s, struct pacer_item *item, const char *me
 			finish(s, item, NULL, error);
 			break;
 		}
-		pacer_retry(s->pacer, item, (uint64_t)BACKOFF_BASE_MS << (item->failures < 6 ? item->failures : 6));
+		wait_s = 1L << (item->failures < 6 ? item->failures : 6);
+		log_warn("slack", "%s failed (HTTP %ld, %s): trying again in %ld s", method,
+			 r->status, r->error, wait_s);
+		pacer_retry(s->pacer, item, (uint64_t)BACKOFF_BASE_MS * (uint64_t)wait_s);
 		break;
 	case SLACK_ERR_AUTH:
 		slack_fatal(s, method, r);

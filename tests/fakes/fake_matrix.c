@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "tests/fakes/lib/fake_codec.h"
+#include "tests/fakes/lib/fake_garbage.h"
 #include "tests/fakes/lib/fake_http.h"
 #include "tests/fakes/lib/fake_log.h"
 #include "tests/fakes/lib/fake_main.h"
@@ -82,6 +83,7 @@ struct rule {
 	bool header, body_ms;   /* 429: Retry-After header, retry_after_ms in the body */
 	bool applied;           /* the call is performed before the failure answer */
 	bool reset;             /* drop with TCP RST */
+	bool cut;               /* drop halfway through the answer's body */
 	char garbage[16];
 	long ms;                /* stall */
 };
@@ -1214,29 +1216,13 @@ struct answer {
 	long retry_after_s;    /* >= 0: a Retry-After header */
 	const char *garbage;   /* a garbage kind: the body is replaced */
 	bool drop, reset;
+	bool cut;              /* with drop: half the answer is written, then FIN */
 	long delay_ms;
 };
 
 static json_t *merr(const char *errcode, const char *error)
 {
 	return json_pack("{s:s, s:s}", "errcode", errcode, "error", error);
-}
-
-static const char *garbage_text(const char *kind, const char **ctype)
-{
-	*ctype = "application/json";
-	if (streq(kind, "html")) {
-		*ctype = "text/html";
-		return "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-		       "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
-	}
-	if (streq(kind, "truncated"))
-		return "{\"next_batch\":\"s1_1\",\"rooms\":{\"join\":{\"!x:fake.local\":{\"timeline\":";
-	if (streq(kind, "empty"))
-		return "";
-	if (streq(kind, "array"))
-		return "[\"valid JSON\",\"but not an object\"]";
-	return "this is not JSON {\"next_batch\":";
 }
 
 static void delayed_closed(uv_handle_t *h)
@@ -1262,14 +1248,15 @@ static void delayed_finish(struct delayed *d)
 }
 
 static void send_now(struct fake_http_req *req, int status, const char *ctype,
-		     const char *retry_after, const char *body, size_t len)
+		     const char *retry_after, const char *body, size_t len, bool cut)
 {
 	struct fake_http_header h[2] = {
 		{"Content-Type", ctype},
 		{"Retry-After", retry_after},
 	};
 
-	fake_http_respond(req, status, h, retry_after && *retry_after ? 2 : 1, body, len);
+	(cut ? fake_http_respond_cut : fake_http_respond)(req, status, h,
+							   retry_after && *retry_after ? 2 : 1, body, len);
 }
 
 static void on_delayed(uv_timer_t *t)
@@ -1279,7 +1266,7 @@ static void on_delayed(uv_timer_t *t)
 
 	d->req = NULL;
 	delayed_finish(d);
-	send_now(req, d->status, d->ctype, d->retry_after, d->body, d->body_len);
+	send_now(req, d->status, d->ctype, d->retry_after, d->body, d->body_len, false);
 }
 
 /* Logs the call (logf is stolen) and answers req as a says. Returns the log seq. */
@@ -1292,19 +1279,25 @@ static uint64_t deliver(struct app *app, struct fake_http_req *req, json_t *logf
 	size_t len;
 	uint64_t seq;
 
-	if (a->garbage) {
-		text = garbage_text(a->garbage, &ctype);
+	if (a->garbage || (a->cut && !a->body)) {
+		/* A cut answer without a result of its own is a cut 1 MiB body. */
+		text = fake_garbage_body(a->garbage ? a->garbage : "huge", &len, &ctype);
+		if (!text) {
+			a->status = 500;
+			text = oom;
+			len = strlen(oom);
+		}
 	} else {
 		dumped = a->body ? json_dumps(a->body, JSON_FLAGS) : NULL;
 		if (!dumped)
 			a->status = 500;
 		text = dumped ? dumped : oom;
+		len = strlen(text);
 	}
-	len = strlen(text);
 	if (a->retry_after_s >= 0)
 		snprintf(ra, sizeof ra, "%ld", a->retry_after_s);
 	if (logf) {
-		json_object_set_new(logf, "status", json_integer(a->drop ? 0 : a->status));
+		json_object_set_new(logf, "status", json_integer(a->drop && !a->cut ? 0 : a->status));
 		if (a->body && !a->garbage && jstr(a->body, "errcode"))
 			json_object_set(logf, "errcode", json_object_get(a->body, "errcode"));
 		if (a->body && !a->garbage)
@@ -1313,6 +1306,8 @@ static uint64_t deliver(struct app *app, struct fake_http_req *req, json_t *logf
 			json_object_set_new(logf, "garbage", json_string(a->garbage));
 		if (a->drop)
 			json_object_set_new(logf, "dropped", json_true());
+		if (a->cut)
+			json_object_set_new(logf, "cut", json_true());
 		if (a->delay_ms)
 			json_object_set_new(logf, "delay_ms", json_integer(a->delay_ms));
 		if (ra[0])
@@ -1321,14 +1316,14 @@ static uint64_t deliver(struct app *app, struct fake_http_req *req, json_t *logf
 	seq = log_event(app, "api", logf);
 	json_decref(a->body);
 	a->body = NULL;
-	if (a->drop) {
+	if (a->drop && !a->cut) {
 		fake_http_req_drop(req, a->reset);
 	} else if (a->delay_ms > 0 && !app->m.stopping) {
 		struct delayed *d = calloc(1, sizeof *d);
 
 		if (!d || !(d->body = malloc(len + 1))) {
 			free(d);
-			send_now(req, a->status, ctype, ra, text, len);
+			send_now(req, a->status, ctype, ra, text, len, false);
 		} else {
 			memcpy(d->body, text, len + 1);
 			d->body_len = len;
@@ -1346,7 +1341,7 @@ static uint64_t deliver(struct app *app, struct fake_http_req *req, json_t *logf
 			uv_timer_start(&d->timer, on_delayed, (uint64_t)a->delay_ms, 0);
 		}
 	} else {
-		send_now(req, a->status, ctype, ra, text, len);
+		send_now(req, a->status, ctype, ra, text, len, a->cut);
 	}
 	free(dumped);
 	return seq;
@@ -2735,6 +2730,9 @@ static void handle_matrix(struct app *app, struct fake_http_req *req)
 		} else {
 			c.a.drop = true;
 			c.a.reset = rule.reset;
+			c.a.cut = rule.cut;
+			if (rule.cut && !c.a.body)
+				c.a.status = 200;
 		}
 	} else {
 		c.ep->fn(&c);
@@ -3354,9 +3352,8 @@ static void ctl_garbage(struct app *app, struct fake_http_req *req)
 	    qlong(&req, "status", 200, 599, 200, &status) ||
 	    qlong(&req, "applied", 0, 1, 0, &applied) || qstr(&req, "kind", &kind))
 		goto out;
-	if (kind && !streq(kind, "text") && !streq(kind, "html") && !streq(kind, "truncated") &&
-	    !streq(kind, "empty") && !streq(kind, "array")) {
-		reply_error(req, 400, "bad_param", "kind must be text, html, truncated, empty or array");
+	if (kind && !fake_garbage_kind_ok(kind)) {
+		reply_error(req, 400, "bad_param", "kind must be " FAKE_GARBAGE_KINDS);
 		goto out;
 	}
 	snprintf(r.garbage, sizeof r.garbage, "%s", kind ? kind : "text");
@@ -3386,13 +3383,15 @@ static void ctl_stall(struct app *app, struct fake_http_req *req)
 static void ctl_drop(struct app *app, struct fake_http_req *req)
 {
 	struct rule r = {.kind = RULE_DROP};
-	long applied, reset;
+	long applied, reset, cut;
 
 	if (q_path(&req, r.path) || qlong(&req, "count", 0, 1000000, 1, &r.count) ||
-	    qlong(&req, "applied", 0, 1, 0, &applied) || qlong(&req, "reset", 0, 1, 0, &reset))
+	    qlong(&req, "applied", 0, 1, 0, &applied) || qlong(&req, "reset", 0, 1, 0, &reset) ||
+	    qlong(&req, "cut", 0, 1, 0, &cut))
 		return;
 	r.applied = applied == 1;
 	r.reset = reset == 1;
+	r.cut = cut == 1;
 	add_rule(app, req, &r);
 }
 
@@ -3573,6 +3572,9 @@ static json_t *rules_json(struct app *app)
 						     (json_int_t)r->retry_after_ms, "applied",
 						     r->applied, "garbage", r->garbage, "ms",
 						     (json_int_t)r->ms));
+		if (r->cut)
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "cut",
+					    json_true());
 	}
 	for (i = 0; arr && i < app->n_buckets; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "kind", "ratelimit",

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "tests/fakes/lib/fake_codec.h"
+#include "tests/fakes/lib/fake_garbage.h"
 #include "tests/fakes/lib/fake_http.h"
 #include "tests/fakes/lib/fake_log.h"
 #include "tests/fakes/lib/fake_main.h"
@@ -61,6 +62,8 @@ struct rule {
 	char error[64];             /* fail */
 	int status;                 /* fail */
 	bool commit, drop;          /* fail */
+	char garbage[16];           /* fail: this body instead (fake_garbage.h kinds) */
+	bool cut;                   /* fail: the connection ends halfway through the body */
 	long ms;                    /* stall */
 };
 
@@ -95,6 +98,7 @@ struct app {
 	struct fake_main m;
 	uv_timer_t ping_timer;
 	bool pings_on, echo;
+	bool silent;                /* stalled: no hello, ping or pong on any connection */
 	long ping_interval_ms;
 	struct sconn *head, *tail;
 	unsigned n_open;
@@ -545,6 +549,10 @@ static void handle_link(struct app *app, struct fake_http_req *req)
 	log_event(app, "ws_connect",
 		  json_pack("{s:I, s:I, s:i}", "conn", (json_int_t)sc->id, "ticket",
 			    (json_int_t)ticket, "num_connections", (int)app->n_open));
+	if (app->silent) {
+		fake_ws_set_silent(sc->ws, true);
+		return;
+	}
 	hello = json_pack("{s:s, s:i, s:{s:s, s:i, s:i}, s:{s:s}}", "type", "hello",
 			  "num_connections", (int)app->n_open, "debug_info", "host", WS_HOST,
 			  "build_number", 10, "approximate_connection_time", 18060,
@@ -1162,6 +1170,32 @@ static const char *token_kind(struct app *app, struct fake_http_req *req, json_t
 	return "bad";
 }
 
+
+/* Answers a Web API call with a garbage body (garbage: a fake_garbage.h kind) or, when
+ * garbage is "", with resp; cut: the connection ends halfway through the body. Takes resp. */
+static void answer_faulty(struct fake_http_req *req, int status, const char *garbage, bool cut,
+			  json_t *resp)
+{
+	const char *ctype = "application/json; charset=utf-8", *text;
+	char *dumped = NULL;
+	size_t len = 0;
+
+	if (garbage[0]) {
+		text = fake_garbage_body(garbage, &len, &ctype);
+	} else {
+		text = dumped = resp ? json_dumps(resp, API_JSON_FLAGS) : NULL;
+		len = dumped ? strlen(dumped) : 0;
+	}
+	json_decref(resp);
+	if (!text) {
+		fake_http_respond_json(req, 500, "{\"ok\":false,\"error\":\"fake_out_of_memory\"}");
+		return;
+	}
+	struct fake_http_header h[1] = {{"Content-Type", ctype}};
+	(cut ? fake_http_respond_cut : fake_http_respond)(req, status, h, 1, text, len);
+	free(dumped);
+}
+
 static void handle_api(struct app *app, struct fake_http_req *req, const char *name)
 {
 	const struct method *m = find_method(name);
@@ -1240,12 +1274,20 @@ static void handle_api(struct app *app, struct fake_http_req *req, const char *n
 		if (json_object_get(resp, "error"))
 			json_object_set(fields, "error", json_object_get(resp, "error"));
 	}
+	if (fields && r.garbage[0])
+		json_object_set_new(fields, "garbage", json_string(r.garbage));
+	if (fields && r.cut)
+		json_object_set_new(fields, "cut", json_true());
 	log_event(app, "api", fields);
 	if (call.echo_message) {
 		echo_message(app, call.echo_channel, call.echo_message);
 		json_decref(call.echo_message);
 	}
 	json_decref(params);
+	if (r.garbage[0] || r.cut) {
+		answer_faulty(req, status, r.garbage, r.cut, resp);
+		return;
+	}
 	if (drop) {
 		json_decref(resp);
 		fake_http_req_drop(req, false);
@@ -1609,7 +1651,7 @@ static void on_ping_timer(uv_timer_t *t)
 	struct sconn *sc;
 	char payload[32];
 
-	if (!app->pings_on)
+	if (!app->pings_on || app->silent)
 		return;
 	for (sc = app->head; sc; sc = sc->next) {
 		if (!fake_ws_is_open(sc->ws))
@@ -1644,6 +1686,24 @@ static void ctl_pings(struct app *app, struct fake_http_req *req)
 	      json_pack("{s:b, s:b, s:I}", "ok", 1, "pings", app->pings_on, "interval_s",
 			(json_int_t)(app->ping_interval_ms / 1000)),
 	      JSON_COMPACT);
+}
+
+/* /silence?on=1: the server stalls but keeps its connections: no hello on new
+ * websockets, no pings, no pongs to the client's pings. on=0 answers pings again. */
+static void ctl_silence(struct app *app, struct fake_http_req *req)
+{
+	long on;
+
+	if (qlong(&req, "on", 0, 1, -1, &on))
+		return;
+	if (on < 0) {
+		reply_error(req, 400, "bad_param", "on must be 0 or 1");
+		return;
+	}
+	app->silent = on == 1;
+	for (struct sconn *sc = app->head; sc; sc = sc->next)
+		fake_ws_set_silent(sc->ws, app->silent);
+	reply(req, 200, json_pack("{s:b, s:b}", "ok", 1, "silent", app->silent), JSON_COMPACT);
 }
 
 /* A method parameter for fault rules: a Web API method we implement, or "*". */
@@ -1700,12 +1760,24 @@ static void ctl_fail(struct app *app, struct fake_http_req *req)
 {
 	struct rule r = {.kind = RULE_FAIL};
 	char *e = NULL;
-	long status, commit, drop;
+	char *g = NULL;
+	long status, commit, drop, cut;
 	size_t i;
 
 	if (rule_method(&req, r.method) || qlong(&req, "count", 0, 1000000, 1, &r.count) ||
 	    qlong(&req, "status", 200, 599, 200, &status) || qlong(&req, "commit", 0, 1, 0, &commit) ||
-	    qlong(&req, "drop", 0, 1, 0, &drop) || qstr(&req, "error", &e))
+	    qlong(&req, "drop", 0, 1, 0, &drop) || qlong(&req, "cut", 0, 1, 0, &cut) ||
+	    qstr(&req, "garbage", &g))
+		return;
+	if (g && !fake_garbage_kind_ok(g)) {
+		free(g);
+		reply_error(req, 400, "bad_param", "garbage must be " FAKE_GARBAGE_KINDS);
+		return;
+	}
+	snprintf(r.garbage, sizeof r.garbage, "%s", g ? g : "");
+	free(g);
+	r.cut = cut == 1;
+	if (qstr(&req, "error", &e))
 		return;
 	snprintf(r.error, sizeof r.error, "%s", e ? e : "internal_error");
 	for (i = 0; r.error[i]; i++) {
@@ -1844,6 +1916,10 @@ static json_t *rules_json(struct app *app)
 						(json_int_t)r->retry_after, "error", r->error, "status",
 						r->status, "commit", r->commit, "drop", r->drop, "ms",
 						(json_int_t)r->ms));
+		if (r->garbage[0] || r->cut)
+			json_object_update_new(json_array_get(arr, json_array_size(arr) - 1),
+					       json_pack("{s:s, s:b}", "garbage", r->garbage, "cut",
+							 r->cut));
 	}
 	return arr;
 }
@@ -1895,6 +1971,7 @@ static const struct control {
 	{"close", true, ctl_close},
 	{"garbage", true, ctl_garbage},
 	{"pings", true, ctl_pings},
+	{"silence", true, ctl_silence},
 	{"ratelimit", true, ctl_ratelimit},
 	{"fail", true, ctl_fail},
 	{"stall", true, ctl_stall},

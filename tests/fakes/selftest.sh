@@ -169,6 +169,16 @@ check_eq "fail with commit=1 still stores the message" "b,c" "$(get 'messages?ch
 post 'fail?method=auth.test&drop=1' >/dev/null
 curl -s --max-time 5 -X POST -H "$BOT" "$B/api/auth.test" >/dev/null
 check_eq "fail with drop=1 closes the connection without an answer (curl exit 52)" 52 "$?"
+post 'fail?method=auth.test&garbage=wrongtype' >/dev/null
+check_eq "fail with garbage=wrongtype: ok is a string, error a number" "string number" \
+	"$(api auth.test -H "$BOT" -X POST | jq -r '[(.ok | type), (.error | type)] | join(" ")')"
+post 'fail?method=auth.test&garbage=huge' >/dev/null
+check_eq "fail with garbage=huge: a JSON object of 1 MiB + 100 bytes" "1048676 true" \
+	"$(api auth.test -H "$BOT" -X POST | tee "$T/huge" | wc -c) $(jq -e 'has("padding")' <"$T/huge")"
+post 'fail?method=auth.test&cut=1' >/dev/null
+curl -s --max-time 5 -X POST -H "$BOT" "$B/api/auth.test" >/dev/null
+check_eq "fail with cut=1 ends the answer halfway through its body (curl exit 18)" 18 "$?"
+check_eq "fail with an unknown garbage kind is refused" bad_param "$(post 'fail?method=auth.test&garbage=nope' | jq -r .error)"
 post 'fail?method=*&error=invalid_auth&count=2' >/dev/null
 check_eq "fail with method=* hits any method" "invalid_auth invalid_auth true" \
 	"$(api users.info -H "$BOT" -d user=U1 | jq -r .error) $(api auth.test -H "$BOT" -X POST | jq -r .error) $(api auth.test -H "$BOT" -X POST | jq -r .ok)"

@@ -453,6 +453,14 @@ for kind in text html truncated empty; do
 		not_ok "garbage kind=$kind" "$r"
 	fi
 done
+ctl "garbage?path=sync&kind=wrongtype" >/dev/null
+jcheck "garbage kind=wrongtype: next_batch a number, rooms an array" "$(cs GET "sync?since=$NB&timeout=0")" \
+	'(.next_batch | type) == "number" and (.rooms | type) == "array"'
+ctl "garbage?path=sync&kind=huge" >/dev/null
+check_eq "garbage kind=huge: 1 MiB + 100 bytes" 1048676 "$(cs GET "sync?since=$NB&timeout=0" | wc -c)"
+ctl "drop?path=sync&cut=1" >/dev/null
+curl -s -o /dev/null --max-time 5 -H "Authorization: Bearer $TOK" "$CS/sync?since=$NB&timeout=0"
+check_eq "drop with cut=1 ends the answer halfway through its body (curl exit 18)" 18 "$?"
 jcheck "after the garbage, sync is normal again" "$(cs GET "sync?since=$NB&timeout=0")" '.next_batch | startswith("s")'
 
 ctl 'stall?path=sync&ms=1500' >/dev/null

@@ -356,3 +356,46 @@ tp_run() {
 	[ "$DRC" = 0 ] || BAD_RUNS+="$tag(exit $DRC) "
 	tp_texts "$from" >"$f"
 }
+
+# ---- network faults (test_slack_faults.sh, test_matrix_faults.sh) ----
+# A fault table has lines "NAME|KIND|INJECT|LOG" (KIND and INJECT are the transport's); a
+# case is driven by the caller, these keep the figures.
+FAULTS_INJECTED=0
+FAULT_RECOVERIES=0
+FAULT_MAX_GAP_MS=0
+
+# log_mark: the current length of the daemon's stderr; new_log MARK: what came after it.
+log_mark() { wc -l <"$DERR"; }
+new_log() { tail -n +"$(($1 + 1))" "$DERR"; }
+
+# logged_since MARK PATTERN: the daemon logged a line matching PATTERN since MARK.
+logged_since() { new_log "$1" | grep -Eq -- "$2"; }
+
+# fault_logged NAME MARK PATTERN: the same, as a check.
+fault_logged() { check "$1: a clear line in the log (/$3/)" logged_since "$2" "$3"; }
+
+# fault_recovered NAME T0 SECONDS CMD...: CMD succeeds within SECONDS of now; counts the
+# recovery and keeps the longest time from T0 (ms, when the fault began) to it.
+fault_recovered() {
+	local name=$1 t0=$2 limit=$3 gap
+	shift 3
+	if check "$name: recovered within ${limit} s" wait_until "$limit" "$@"; then
+		gap=$(($(now_ms) - t0))
+		FAULT_RECOVERIES=$((FAULT_RECOVERIES + 1))
+		[ "$gap" -gt "$FAULT_MAX_GAP_MS" ] && FAULT_MAX_GAP_MS=$gap
+		echo "# $name: recovered after $gap ms"
+	fi
+}
+
+# backoff_gaps_ok GAPS_JSON BASE_MS: the gaps follow base * 2^i with +-20 % jitter (and
+# 300 ms of slack above for the round trip and a sanitizer build).
+backoff_gaps_ok() {
+	jq -e --argjson b "$2" 'length >= 1 and all(to_entries[];
+		.value >= ($b * pow(2; .key) * 0.8 - 20) and .value <= ($b * pow(2; .key) * 1.2 + 300))' \
+		<<<"$1" >/dev/null
+}
+
+# fault_summary: the figures of the run, for the README.
+fault_summary() {
+	echo "# faults injected: $FAULTS_INJECTED, recoveries: $FAULT_RECOVERIES, longest time to recover: $FAULT_MAX_GAP_MS ms"
+}

@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 27 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 28 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -176,6 +176,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_string_equal(a->slack_app_token, b->slack_app_token);
 	assert_string_equal(a->slack_bot_token, b->slack_bot_token);
 	assert_string_equal(a->slack_api_url, b->slack_api_url);
+	assert_int_equal(a->slack_ping_timeout, b->slack_ping_timeout);
 	assert_string_equal(a->matrix_homeserver, b->matrix_homeserver);
 	assert_string_equal(a->matrix_user, b->matrix_user);
 	assert_string_equal(a->matrix_password, b->matrix_password);
@@ -888,6 +889,18 @@ static void test_power_level_range(void **state)
 	assert_int_equal(load(f, "[matrix]\npower_level = 5x\n"), BOT_ERR_CONFIG);
 }
 
+static void test_ping_timeout_range(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "");
+	assert_int_equal(f->cfg.slack_ping_timeout, 30);
+	load_ok(f, "[slack]\nping_timeout = 2\n");
+	assert_int_equal(f->cfg.slack_ping_timeout, 2);
+	assert_int_equal(load(f, "[slack]\nping_timeout = 1\n"), BOT_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "expected a number of seconds from 2 to 3600"));
+}
+
 static void test_check_slack(void **state)
 {
 	static const struct {
@@ -1013,6 +1026,7 @@ int main(void)
 		CASE(test_environment_overrides),
 		CASE(test_check_slack),
 		CASE(test_power_level_range),
+		CASE(test_ping_timeout_range),
 		CASE(test_check_good),
 		CASE(test_check_templates_missing),
 		CASE(test_check_templates_not_dir),

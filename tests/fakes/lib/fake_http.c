@@ -867,9 +867,9 @@ void fake_http_req_on_gone(struct fake_http_req *req,
 	req->gone_ud = ud;
 }
 
-int fake_http_respond(struct fake_http_req *req, int status,
-		      const struct fake_http_header *headers, size_t n_headers,
-		      const char *body, size_t body_len)
+/* Answers req; cut: only the first half of the body is written, then FIN. */
+static int respond(struct fake_http_req *req, int status, const struct fake_http_header *headers,
+		   size_t n_headers, const char *body, size_t body_len, bool cut)
 {
 	struct fake_http_conn *c = req->conn;
 	struct fake_buf b;
@@ -883,7 +883,7 @@ int fake_http_respond(struct fake_http_req *req, int status,
 	}
 	if (status < 200 || status > 999)
 		status = 500;
-	keep = req->keep_alive && !c->read_eof;
+	keep = req->keep_alive && !c->read_eof && !cut;
 	head_only = strcmp(req->method, "HEAD") == 0;
 	fake_buf_init(&b, body_len + FAKE_HTTP_MAX_HEAD);
 	if (fake_buf_appendf(&b, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status)))
@@ -899,7 +899,7 @@ int fake_http_respond(struct fake_http_req *req, int status,
 	if (fake_buf_appendf(&b, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", body_len,
 			     keep ? "keep-alive" : "close"))
 		goto out;
-	if (!head_only && fake_buf_append(&b, body, body_len))
+	if (!head_only && fake_buf_append(&b, body, cut ? body_len / 2 : body_len))
 		goto out;
 	rc = conn_write_owned(c, b.data, b.len);
 	b.data = NULL;
@@ -911,6 +911,20 @@ out:
 	else if (!c->in_process)
 		conn_process(c);
 	return rc;
+}
+
+int fake_http_respond(struct fake_http_req *req, int status,
+		      const struct fake_http_header *headers, size_t n_headers,
+		      const char *body, size_t body_len)
+{
+	return respond(req, status, headers, n_headers, body, body_len, false);
+}
+
+int fake_http_respond_cut(struct fake_http_req *req, int status,
+			  const struct fake_http_header *headers, size_t n_headers,
+			  const char *body, size_t body_len)
+{
+	return respond(req, status, headers, n_headers, body, body_len, true);
 }
 
 int fake_http_respond_json(struct fake_http_req *req, int status, const char *json)

@@ -102,6 +102,12 @@ int fake_http_respond(struct fake_http_req *req, int status,
 		      const struct fake_http_header *headers, size_t n_headers,
 		      const char *body, size_t body_len);
 
+/* The same, but the connection ends (FIN) after the head and the first half of the
+ * body: an answer cut off mid-response (Content-Length still announces the whole body). */
+int fake_http_respond_cut(struct fake_http_req *req, int status,
+			  const struct fake_http_header *headers, size_t n_headers,
+			  const char *body, size_t body_len);
+
 /* Convenience: a JSON body with Content-Type application/json; charset=utf-8. */
 int fake_http_respond_json(struct fake_http_req *req, int status, const char *json);
 

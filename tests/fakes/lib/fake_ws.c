@@ -14,6 +14,7 @@
 
 struct fake_ws_conn {
 	struct fake_http_conn *http;
+	bool silent;               /* client pings are not answered (a stalled server) */
 	const struct fake_ws_callbacks *cb;
 	void *ud;
 	unsigned long id;
@@ -277,7 +278,7 @@ static void handle_frame(struct fake_ws_conn *c, bool fin, int op, const unsigne
 		handle_close(c, p, len);
 		return;
 	case FAKE_WS_PING:
-		if (!c->close_sent)
+		if (!c->close_sent && !c->silent)
 			send_frame(c, true, FAKE_WS_PONG, p, len);
 		if (c->cb->on_ping)
 			c->cb->on_ping(c->ud, c, (const char *)p, len);
@@ -477,4 +478,9 @@ struct fake_ws_conn *fake_ws_accept(struct fake_http_req *req, size_t max_messag
 	}
 	c->id = fake_http_conn_id(c->http);
 	return c;
+}
+
+void fake_ws_set_silent(struct fake_ws_conn *c, bool silent)
+{
+	c->silent = silent;
 }

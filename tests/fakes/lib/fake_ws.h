@@ -87,6 +87,10 @@ enum fake_ws_drop {
 };
 void fake_ws_drop(struct fake_ws_conn *c, enum fake_ws_drop how);
 
+/* silent: client pings are no longer answered with a pong (a server that stalled but
+ * keeps the TCP connection open). */
+void fake_ws_set_silent(struct fake_ws_conn *c, bool silent);
+
 /* The underlying connection's id (fake_http_conn_id). */
 unsigned long fake_ws_id(const struct fake_ws_conn *c);
 /* True while frames can be sent (no close sent, not dropped). */
