@@ -100,6 +100,8 @@ static const struct cfg_key keys[] = {
 	  "MATRIX_ACCESS_TOKEN", true },
 	{ "matrix", "power_level", CFG_INT, 0, 100, "50",
 	  "a power level from 0 to 100", FIELD(matrix_power_level), 0, NULL, false },
+	{ "matrix", "sync_timeout", CFG_INT, 2, 300, "30",
+	  "a number of seconds from 2 to 300", FIELD(matrix_sync_timeout), 0, NULL, false },
 	{ "matrix", "allow_invites_from", CFG_LIST, 1, 255, "",
 	  "comma-separated user ids or :server names", FIELD(matrix_allow), FIELD(n_matrix_allow),
 	  NULL, false },

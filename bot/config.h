@@ -32,6 +32,8 @@ struct config {
 	char *matrix_user;       /* [matrix] user or MATRIX_USER */
 	char *matrix_password;   /* [matrix] password or MATRIX_PASSWORD (secret) */
 	char *matrix_access_token; /* [matrix] access_token or MATRIX_ACCESS_TOKEN (secret) */
+	long matrix_sync_timeout; /* [matrix] sync_timeout: seconds a /sync long poll waits; the
+	                            HTTP request gives up half as long again later */
 	long matrix_power_level; /* [matrix] power_level: who may pace any session */
 	char **matrix_allow;     /* [matrix] allow_invites_from: users or :servers; none: all */
 	size_t n_matrix_allow;

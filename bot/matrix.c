@@ -20,8 +20,6 @@
 #include "bot/store_outbox.h"
 #include "bot/store_sessions.h"
 
-#define SYNC_TIMEOUT_MS 30000
-#define SYNC_HTTP_SLACK_MS 15000       /* the HTTP timeout outlives the server's */
 #define BACKOFF_BASE_MS 1000
 #define BACKOFF_CAP_MS 300000
 #define PACE_MS 1000
@@ -507,6 +505,8 @@ static void sync_next(struct matrix *m)
 {
 	char since[600], filter[200], path[1200];
 	bool first = m->since[0] == '\0';
+	/* [matrix] sync_timeout (30 s); the HTTP timeout outlives the server's by half. */
+	long poll_ms = (m->cfg->matrix_sync_timeout > 0 ? m->cfg->matrix_sync_timeout : 30) * 1000;
 
 	if (stopping(m))
 		return;
@@ -514,11 +514,11 @@ static void sync_next(struct matrix *m)
 	matrix_escape(m->since, since, sizeof since);
 	matrix_escape(m->filter_id ? m->filter_id : "", filter, sizeof filter);
 	/* The first sync of a run does not wait: it catches up, and then the bot is ready. */
-	snprintf(path, sizeof path, "/sync?timeout=%d%s%s%s%s",
-		 first || !m->ready ? 0 : SYNC_TIMEOUT_MS, filter[0] ? "&filter=" : "", filter,
+	snprintf(path, sizeof path, "/sync?timeout=%ld%s%s%s%s",
+		 first || !m->ready ? 0L : poll_ms, filter[0] ? "&filter=" : "", filter,
 		 first ? "" : "&since=", first ? "" : since);
 	m->sync_call = matrix_api_call(m, "GET", path, NULL, true,
-				       SYNC_TIMEOUT_MS + SYNC_HTTP_SLACK_MS, on_sync, NULL);
+				       poll_ms + poll_ms / 2, on_sync, NULL);
 }
 
 /* ---- signing in ---- */

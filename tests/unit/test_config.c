@@ -19,7 +19,7 @@
 #include "bot/err.h"
 
 #define EXAMPLE "config/workshopbot.conf.example"
-#define N_KEYS 28 /* keys declared in bot/config.c; the example must list each one */
+#define N_KEYS 29 /* keys declared in bot/config.c; the example must list each one */
 #define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
 
 struct error_case {
@@ -182,6 +182,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_string_equal(a->matrix_password, b->matrix_password);
 	assert_string_equal(a->matrix_access_token, b->matrix_access_token);
 	assert_int_equal(a->matrix_power_level, b->matrix_power_level);
+	assert_int_equal(a->matrix_sync_timeout, b->matrix_sync_timeout);
 	assert_int_equal(a->n_matrix_allow, b->n_matrix_allow);
 	assert_int_equal(a->followup_remind_days_before, b->followup_remind_days_before);
 	assert_int_equal(a->followup_due_morning, b->followup_due_morning);
@@ -901,6 +902,18 @@ static void test_ping_timeout_range(void **state)
 	assert_non_null(strstr(f->err, "expected a number of seconds from 2 to 3600"));
 }
 
+static void test_sync_timeout_range(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "");
+	assert_int_equal(f->cfg.matrix_sync_timeout, 30);
+	load_ok(f, "[matrix]\nsync_timeout = 2\n");
+	assert_int_equal(f->cfg.matrix_sync_timeout, 2);
+	assert_int_equal(load(f, "[matrix]\nsync_timeout = 301\n"), BOT_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "expected a number of seconds from 2 to 300"));
+}
+
 static void test_check_slack(void **state)
 {
 	static const struct {
@@ -1027,6 +1040,7 @@ int main(void)
 		CASE(test_check_slack),
 		CASE(test_power_level_range),
 		CASE(test_ping_timeout_range),
+		CASE(test_sync_timeout_range),
 		CASE(test_check_good),
 		CASE(test_check_templates_missing),
 		CASE(test_check_templates_not_dir),
