@@ -145,7 +145,9 @@ enum matrix_error_class matrix_classify(const struct matrix_result *r)
 		return MATRIX_ERR_TOKEN;
 	if (r->errcode && strcmp(r->errcode, "M_FORBIDDEN") == 0)
 		return MATRIX_ERR_FORBIDDEN;
-	if (r->status == 0 || r->status >= 500 || !r->body)
+	/* No answer, a server error, a body that is not JSON, or a 2xx answer that is not
+	 * a JSON object (it may have been cut or mangled on the way): try again. */
+	if (r->status == 0 || r->status >= 500 || !r->body || (r->status >= 200 && r->status < 300))
 		return MATRIX_ERR_TEMPORARY;
 	return MATRIX_ERR_PERMANENT;
 }

@@ -193,13 +193,19 @@ static void call_failed(struct matrix *m, struct pacer_item *item, const struct 
 		pacer_retry(m->pacer, item, (uint64_t)(r->retry_after_ms > 0 ? r->retry_after_ms
 								       : RATE_DEFAULT_MS));
 		break;
-	case MATRIX_ERR_TEMPORARY:
+	case MATRIX_ERR_TEMPORARY: {
 		/* The same txnId again: if the first attempt did arrive, nothing is doubled. */
-		if (item->failures >= RETRY_MAX)
+		uint64_t ms = 1000ull << (item->failures < 6 ? item->failures : 6);
+		if (item->failures >= RETRY_MAX) {
 			give_up(m, item, r);
-		else
-			pacer_retry(m->pacer, item, 1000ull << (item->failures < 6 ? item->failures : 6));
+			break;
+		}
+		log_warn("matrix", "a send failed (HTTP %ld: %s%s%s); trying again in %.1f s",
+			 r->status, r->errcode ? r->errcode : "", r->errcode ? ": " : "", r->error,
+			 (double)ms / 1000);
+		pacer_retry(m->pacer, item, ms);
 		break;
+	}
 	case MATRIX_ERR_TOKEN:
 		pacer_retry(m->pacer, item, 2000);
 		matrix_token_refused(m, r);
@@ -225,12 +231,16 @@ static void on_sent(struct matrix *m, void *ud, const struct matrix_result *r)
 {
 	struct pacer_item *item = ud;
 	const char *event_id = json_string_value(json_object_get(r->body, "event_id"));
+	/* A 2xx answer without an event id (fields of the wrong types, a body that is not
+	 * the send's) says nothing about the event: sent again with the same txnId. */
+	struct matrix_result bad = { .status = r->status, .retry_after_ms = -1,
+				     .error = "an answer without an event_id" };
 
-	if (matrix_classify(r) == MATRIX_ERR_NONE) {
+	if (matrix_classify(r) == MATRIX_ERR_NONE && event_id) {
 		bot_sent(m->base.bot, item->id, event_id);
 		pacer_done(m->pacer, item);
 	} else {
-		call_failed(m, item, r);
+		call_failed(m, item, matrix_classify(r) == MATRIX_ERR_NONE ? &bad : r);
 	}
 	flush_more(m);
 }
