@@ -49,7 +49,7 @@ FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
+.PHONY: bench all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
 	clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
@@ -129,6 +129,19 @@ fuzz-smoke:
 	$(Q)$(MAKE) --no-print-directory CC=clang FUZZ=1 BUILD=build/fuzz fuzz-bin
 	$(Q)fuzz/run.sh build/fuzz $(FUZZ_SMOKE_SECONDS)
 	$(Q)fuzz/run.sh build/fuzz replay
+
+# The load benchmark (README: Performance; not part of `make test`): the -O2 daemon and the
+# fakes driven by bench/loadgen; one JSON line is appended to bench/results.jsonl. Bounded
+# to BENCH_SECONDS. BENCH_ARGS may change the load: BENCH_ARGS="--answers 1000".
+BENCH_SECONDS ?= 600
+BENCH_ARGS ?=
+$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: $(BIN) $(FAKE_BIN) $(BUILD)/bench/loadgen
+	$(Q)rm -rf $(BUILD)/bench/run && mkdir -p $(BUILD)/bench/run
+	$(Q)timeout -k 10 $(BENCH_SECONDS) $(BUILD)/bench/loadgen --bin $(BIN) --fakes $(BUILD)/tests \
+		--dir $(BUILD)/bench/run --results bench/results.jsonl $(BENCH_ARGS)
 
 # Everything: packages, gcc build with -Werror, unit + integration tests, then the
 # same again under clang with sanitizers.

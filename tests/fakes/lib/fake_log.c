@@ -29,6 +29,16 @@ static uint64_t elapsed_ms(const struct fake_log *log)
 	return ms < 0 ? 0 : (uint64_t)ms;
 }
 
+/* CLOCK_MONOTONIC in microseconds: comparable with another process's reading on the same
+ * machine (bench/loadgen.c times the daemon's start-up and answers by it). */
+static uint64_t mono_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
 struct fake_log *fake_log_new(const char *path, size_t max_events)
 {
 	struct fake_log *log = calloc(1, sizeof *log);
@@ -88,8 +98,8 @@ uint64_t fake_log_add(struct fake_log *log, const char *kind, json_t *fields)
 	char *text;
 	size_t len;
 
-	ev = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)(log->seq + 1), "t_ms",
-		       (json_int_t)elapsed_ms(log), "kind", kind);
+	ev = json_pack("{s:I, s:I, s:I, s:s}", "seq", (json_int_t)(log->seq + 1), "t_ms",
+		       (json_int_t)elapsed_ms(log), "mono_us", (json_int_t)mono_us(), "kind", kind);
 	if (!ev || (fields && json_object_update(ev, fields) != 0)) {
 		json_decref(ev);
 		json_decref(fields);
