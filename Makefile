@@ -49,8 +49,8 @@ FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: bench all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
-	clean
+.PHONY: all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
+	bench bench-load bench-scale clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -135,13 +135,24 @@ fuzz-smoke:
 # to BENCH_SECONDS. BENCH_ARGS may change the load: BENCH_ARGS="--answers 1000".
 BENCH_SECONDS ?= 600
 BENCH_ARGS ?=
-$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o
-	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: bench-load bench-scale
 
-bench: $(BIN) $(FAKE_BIN) $(BUILD)/bench/loadgen
+bench-load: $(BIN) $(FAKE_BIN) $(BUILD)/bench/loadgen
 	$(Q)rm -rf $(BUILD)/bench/run && mkdir -p $(BUILD)/bench/run
 	$(Q)timeout -k 10 $(BENCH_SECONDS) $(BUILD)/bench/loadgen --bin $(BIN) --fakes $(BUILD)/tests \
 		--dir $(BUILD)/bench/run --results bench/results.jsonl $(BENCH_ARGS)
+
+# Benchmarks (README: Performance). `make bench-scale` builds a database of 10,000 sessions,
+# 5,000,000 answers and 1,000,000 action items in $(BUILD)/bench (about 2 GB, a few
+# minutes) and times the due-job lookup, `report` and `export` on it; SCALE_DIVIDE=N
+# builds 1/N of it for a quick check.
+SCALE_DIVIDE ?= 1
+bench-scale: $(BIN) $(BUILD)/bench/scale
+	$(Q)timeout 1800 $(BUILD)/bench/scale --db $(BUILD)/bench/scale.db --bin $(BIN) \
+		--divide $(SCALE_DIVIDE)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcore.a
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Everything: packages, gcc build with -Werror, unit + integration tests, then the
 # same again under clang with sanitizers.
