@@ -711,6 +711,7 @@ static const struct transport_ops matrix_ops = {
 	.start = matrix_start,
 	.stop = matrix_stop,
 	.send = matrix_send,
+	.holds = matrix_holds,
 	.free = matrix_free,
 };
 
