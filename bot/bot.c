@@ -190,6 +190,7 @@ struct queued {
 };
 
 struct batch {
+	struct transport *t;
 	struct queued items[FLUSH_BATCH];
 	size_t n;
 };
@@ -207,9 +208,13 @@ static const char *copy_into(struct queued *q, size_t slot, const char *s, bool 
 static int take_queued(void *ud, const struct outbox_rec *m)
 {
 	struct batch *bt = ud;
-	struct queued *q = &bt->items[bt->n++];
+	struct queued *q;
 	bool failed = false;
 
+	/* Already accepted by the transport (in flight or paced): nothing to do here. */
+	if (bt->t->ops->holds && bt->t->ops->holds(bt->t, m->id))
+		return 0;
+	q = &bt->items[bt->n++];
 	memset(q, 0, sizeof *q);
 	q->rec = *m;
 	q->rec.transport = copy_into(q, 0, m->transport, &failed);
@@ -268,6 +273,7 @@ void bot_flush(struct bot *b, struct transport *t)
 
 	/* Another batch only while every message of the last one was delivered at once
 	 * (the console); asynchronous transports call bot_flush() again when they can. */
+	bt.t = t;
 	do {
 		bt.n = 0;
 		sent_before = b->sent_count;

@@ -483,7 +483,8 @@ static void on_sync(struct matrix *m, void *ud, const struct matrix_result *r)
 		retry_later(m, backoff_ms(m->failures++), "out of memory");
 		return;
 	}
-	if (matrix_parse_sync(r->raw, r->raw_len, &m->me, &p->sync, err, sizeof err) != 0) {
+	/* The body was parsed once already (r->body, a JSON object since r->ok). */
+	if (matrix_parse_sync_json(json_incref(r->body), &m->me, &p->sync, err, sizeof err) != 0) {
 		pending_free(p);
 		retry_later(m, backoff_ms(m->failures++), err);
 		return;
@@ -711,6 +712,7 @@ static const struct transport_ops matrix_ops = {
 	.start = matrix_start,
 	.stop = matrix_stop,
 	.send = matrix_send,
+	.holds = matrix_holds,
 	.free = matrix_free,
 };
 

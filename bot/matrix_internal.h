@@ -88,6 +88,7 @@ void matrix_escape(const char *id, char *buf, size_t len);
 /* ---- matrix_send.c ---- */
 
 int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct msg *msg);
+bool matrix_holds(const struct transport *t, int64_t outbox_id);
 extern const struct pacer_ops matrix_pacer_ops;
 
 /* ---- matrix.c ---- */

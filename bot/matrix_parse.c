@@ -292,14 +292,27 @@ int matrix_parse_sync(const char *body, size_t len, const struct matrix_identity
 		      struct matrix_sync *out, char *err, size_t errlen)
 {
 	json_error_t jerr;
+	json_t *root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+
+	if (!root) {
+		memset(out, 0, sizeof *out);
+		return bot_fail(err, errlen, BOT_ERR_INVALID, "sync answer is not a JSON object: %s",
+				jerr.text);
+	}
+	return matrix_parse_sync_json(root, me, out, err, errlen);
+}
+
+int matrix_parse_sync_json(json_t *root, const struct matrix_identity *me,
+			   struct matrix_sync *out, char *err, size_t errlen)
+{
 	json_t *rooms;
 	int result;
 
 	memset(out, 0, sizeof *out);
-	out->root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+	out->root = root;
 	if (!json_is_object(out->root))
-		return bot_fail(err, errlen, BOT_ERR_INVALID, "sync answer is not a JSON object: %s",
-				out->root ? "another JSON value" : jerr.text);
+		return bot_fail(err, errlen, BOT_ERR_INVALID,
+				"sync answer is not a JSON object: another JSON value");
 	out->next_batch = str_at(out->root, "next_batch");
 	if (!out->next_batch)
 		return bot_fail(err, errlen, BOT_ERR_INVALID, "sync answer has no next_batch");

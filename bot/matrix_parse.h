@@ -55,6 +55,9 @@ struct matrix_sync {
  * (not JSON, no next_batch). Odd events inside a valid response are skipped. */
 int matrix_parse_sync(const char *body, size_t len, const struct matrix_identity *me,
 		      struct matrix_sync *out, char *err, size_t errlen);
+/* The same for a body already parsed: takes the reference to root (kept in out->root). */
+int matrix_parse_sync_json(json_t *root, const struct matrix_identity *me,
+			   struct matrix_sync *out, char *err, size_t errlen);
 
 /* Normalises the events of a backwards /messages page ("chunk", newest first) into
  * room->events in timeline order; *end_token is the page's "end" (NULL at the start of

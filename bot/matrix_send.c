@@ -123,6 +123,13 @@ static void offer_reactions(json_t *content, size_t n)
 	}
 }
 
+bool matrix_holds(const struct transport *t, int64_t outbox_id)
+{
+	const struct matrix *m = (const struct matrix *)t;
+
+	return m->pacer && pacer_has(m->pacer, outbox_id);
+}
+
 int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct msg *msg)
 {
 	struct matrix *m = (struct matrix *)t;
@@ -131,8 +138,6 @@ int matrix_send(struct transport *t, const struct outbox_rec *rec, const struct 
 
 	if (!m->pacer || m->state == MATRIX_STOPPING || m->state == MATRIX_STOPPED)
 		return BOT_ERR_STATE;
-	if (pacer_has(m->pacer, rec->id))
-		return 0;
 	/* Not signed in (yet, or again after a soft logout): it stays queued, and the flush
 	 * after the next sync sends it. Sent now, it would go without a token, and the
 	 * M_MISSING_TOKEN answer would stop the bot as if it had been logged out. */

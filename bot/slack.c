@@ -354,6 +354,7 @@ static const struct transport_ops slack_ops = {
 	.start = slack_start,
 	.stop = slack_stop,
 	.send = slack_send,
+	.holds = slack_holds,
 	.free = slack_free,
 };
 

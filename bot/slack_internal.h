@@ -87,6 +87,7 @@ void slack_fatal(struct slack *s, const char *what, const struct slack_result *r
 /* ---- slack_send.c ---- */
 
 int slack_send(struct transport *t, const struct outbox_rec *rec, const struct msg *m);
+bool slack_holds(const struct transport *t, int64_t outbox_id);
 extern const struct pacer_ops slack_pacer_ops;
 
 /* ---- slack_users.c ---- */

@@ -269,6 +269,13 @@ static int prepare(struct slack_out *o, const struct outbox_rec *rec, const stru
 	return result;
 }
 
+bool slack_holds(const struct transport *t, int64_t outbox_id)
+{
+	const struct slack *s = (const struct slack *)t;
+
+	return s->pacer && pacer_has(s->pacer, outbox_id);
+}
+
 int slack_send(struct transport *t, const struct outbox_rec *rec, const struct msg *m)
 {
 	struct slack *s = (struct slack *)t;
@@ -279,8 +286,6 @@ int slack_send(struct transport *t, const struct outbox_rec *rec, const struct m
 
 	if (!s->pacer || !can_send(s))
 		return BOT_ERR_STATE;
-	if (pacer_has(s->pacer, rec->id))
-		return 0;
 	/* A confirmation without a message to react to (a form's answer) is said privately;
 	 * an update of a post that never got an id has nothing to update. */
 	if (r.kind == OUTBOX_CONFIRM && !r.target_ref)

@@ -5,6 +5,9 @@
 #ifndef WORKSHOPBOT_TRANSPORT_H
 #define WORKSHOPBOT_TRANSPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "bot/msg.h"
 #include "bot/store_outbox.h"
 
@@ -21,8 +24,12 @@ struct transport_ops {
 	 * rec->body). Returns 0 when accepted: the transport then calls bot_sent() once
 	 * delivered (possibly before returning) or bot_failed() when it gives up. Non-zero
 	 * leaves the message queued for the next flush. Borrowed arguments: copy what must
-	 * outlive the call. */
+	 * outlive the call. Never called for a message the transport holds (below). */
 	int (*send)(struct transport *t, const struct outbox_rec *rec, const struct msg *m);
+	/* True while the transport holds the queued message outbox_id (accepted, not yet
+	 * delivered or given up): a flush then skips it without reading its body. NULL for
+	 * a transport that delivers before send returns. */
+	bool (*holds)(const struct transport *t, int64_t outbox_id);
 	/* Frees the transport after stop and after the loop has run out. */
 	void (*free)(struct transport *t);
 };
