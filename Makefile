@@ -124,10 +124,10 @@ sanitize:
 # lost. Waits are scaled by VG_TIME_SCALE (valgrind slows the daemon 10-30x). VG_TESTS
 # names the scripts (default: all of them).
 VG_TIME_SCALE ?= 10
-# What `make test` runs under valgrind: the whole suite takes over an hour there (the
-# follow-up tests start the daemon dozens of times, ~10 min each), past CI's 30 minutes;
-# these cover the console (walk: every command), Slack and Matrix (a whole workshop each,
-# over Socket Mode and /sync) and the scheduler (timed advances, reminders), in ~3 min.
+# What `make test` runs under valgrind: the whole suite is ~32 min of scripts there (~17
+# with JOBS=2), which with the rest of `make test` is past CI's 30 minutes; these cover
+# the console (walk: every command), Slack and Matrix (a whole workshop each, over Socket
+# Mode and /sync) and the scheduler (timed advances, reminders), in 4.6 min.
 VG_CI_TESTS := test_walk test_slack_workshop test_matrix_workshop test_timed test_reminders
 VALGRIND := valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--error-exitcode=86 --num-callers=30 --log-file=%q{WB_WRAP_DIR}/valgrind-%p.log
