@@ -51,7 +51,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 # How many integration scripts run at once (`make test` runs the gcc pass with 2).
 JOBS ?= 1
 
-.PHONY: all deps run run-smoke test unit integration sanitize valgrind crash-long fuzz \
+.PHONY: all deps run run-smoke test unit integration sanitize valgrind soak crash-long fuzz \
 	fuzz-smoke fuzz-bin clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
@@ -134,6 +134,14 @@ VALGRIND := valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=d
 valgrind:
 	$(Q)CFLAGS='-O1 -g' WB_WRAP='$(VALGRIND)' TIME_SCALE=$(VG_TIME_SCALE) TESTS='$(VG_TESTS)' \
 		$(MAKE) --no-print-directory BUILD=build/vg integration
+
+# The soak run (README: Reliability, Soak; not in CI): SOAK_MINUTES of steady sessions,
+# answers, reconnects and reminders against the fake Slack, then the daemon's memory growth
+# and the answers stored against those sent.
+SOAK_MINUTES ?= 30
+soak: $(BIN) $(FAKE_BIN)
+	$(Q)SOAK_MINUTES=$(SOAK_MINUTES) BIN=$(abspath $(BIN)) ROOT=$(CURDIR) FAKES_DIR=$(BUILD)/tests \
+		timeout $$(($(SOAK_MINUTES) * 60 + 900)) bash tests/integration/soak.sh
 
 # Fuzzing (README: Development, Fuzzing): the targets built with clang and libFuzzer in build/fuzz.
 # `make fuzz` runs each for FUZZ_SECONDS, one after another; `make fuzz-smoke` each for
