@@ -48,9 +48,11 @@ BIN       := $(BUILD)/workshopbot
 FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
+# How many integration scripts run at once (`make test` runs the gcc pass with 2).
+JOBS ?= 1
 
-.PHONY: all deps run run-smoke test unit integration sanitize crash-long fuzz fuzz-smoke fuzz-bin \
-	bench bench-load bench-scale clean
+.PHONY: all deps run run-smoke test unit integration sanitize valgrind soak crash-long fuzz \
+	fuzz-smoke fuzz-bin bench bench-load bench-scale clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -101,7 +103,7 @@ unit: $(UNIT_BIN)
 integration: $(BIN) $(FAKE_BIN)
 	$(Q)tests/fakes/selftest.sh $(BUILD)/tests
 	$(Q)tests/fakes/selftest_matrix.sh $(BUILD)/tests
-	$(Q)FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
+	$(Q)JOBS=$(JOBS) FAKES_DIR=$(BUILD)/tests tests/integration/run.sh $(BIN)
 
 # The long crash-safety run (not in CI): the crash tests with 50 SIGKILLs per transport
 # (`make test` runs them with 10). KILLS and SEED may be given: make crash-long KILLS=100.
@@ -115,6 +117,31 @@ crash-long: $(BIN) $(FAKE_BIN)
 # The sanitizer pass: clang with ASan+UBSan over the unit and integration suites.
 sanitize:
 	$(Q)$(MAKE) --no-print-directory CC=clang SAN=1 BUILD=build/san unit integration
+
+# valgrind (README: Reliability, Memory): the integration tests with every run of
+# workshopbot under memcheck (lib.sh: WB_WRAP), built -O1 -g in build/vg for readable
+# stacks; a test fails when any run's log shows an error or bytes definitely or indirectly
+# lost. Waits are scaled by VG_TIME_SCALE (valgrind slows the daemon 10-30x). VG_TESTS
+# names the scripts (default: all of them).
+VG_TIME_SCALE ?= 10
+# What `make test` runs under valgrind: the whole suite is ~32 min of scripts there (~17
+# with JOBS=2), which with the rest of `make test` is past CI's 30 minutes; these cover
+# the console (walk: every command), Slack and Matrix (a whole workshop each, over Socket
+# Mode and /sync) and the scheduler (timed advances, reminders), in 4.6 min.
+VG_CI_TESTS := test_walk test_slack_workshop test_matrix_workshop test_timed test_reminders
+VALGRIND := valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=86 --num-callers=30 --log-file=%q{WB_WRAP_DIR}/valgrind-%p.log
+valgrind:
+	$(Q)CFLAGS='-O1 -g' WB_WRAP='$(VALGRIND)' TIME_SCALE=$(VG_TIME_SCALE) TESTS='$(VG_TESTS)' \
+		$(MAKE) --no-print-directory BUILD=build/vg integration
+
+# The soak run (README: Reliability, Soak; not in CI): SOAK_MINUTES of steady sessions,
+# answers, reconnects and reminders against the fake Slack, then the daemon's memory growth
+# and the answers stored against those sent.
+SOAK_MINUTES ?= 30
+soak: $(BIN) $(FAKE_BIN)
+	$(Q)SOAK_MINUTES=$(SOAK_MINUTES) BIN=$(abspath $(BIN)) ROOT=$(CURDIR) FAKES_DIR=$(BUILD)/tests \
+		timeout $$(($(SOAK_MINUTES) * 60 + 900)) bash tests/integration/soak.sh
 
 # Fuzzing (README: Development, Fuzzing): the targets built with clang and libFuzzer in build/fuzz.
 # `make fuzz` runs each for FUZZ_SECONDS, one after another; `make fuzz-smoke` each for
@@ -155,10 +182,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcore.a
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Everything: packages, gcc build with -Werror, unit + integration tests, then the
-# same again under clang with sanitizers.
+# same again under clang with sanitizers, the valgrind subset, the fuzz smoke run. The gcc
+# pass runs the integration scripts two at a time (JOBS=2: 4.5 min instead of 9 on a loaded
+# 2-core machine, green 3 runs in a row).
 test: deps
-	$(Q)$(MAKE) --no-print-directory run-smoke unit integration
+	$(Q)$(MAKE) --no-print-directory run-smoke unit integration JOBS=2
 	$(Q)$(MAKE) --no-print-directory sanitize
+	$(Q)$(MAKE) --no-print-directory valgrind VG_TESTS='$(VG_CI_TESTS)'
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 clean:

@@ -49,11 +49,12 @@ fi
 # now_ms: wall-clock milliseconds.
 now_ms() { date +%s%3N; }
 
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout.
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds; status 1 on timeout
+# (after SECONDS times TIME_SCALE).
 wait_until() {
 	local limit=$1 deadline
 	shift
-	deadline=$(($(now_ms) + limit * 1000))
+	deadline=$(($(now_ms) + limit * 1000 * TIME_SCALE))
 	until "$@"; do
 		[ "$(now_ms)" -lt "$deadline" ] || return 1
 		sleep 0.05
@@ -112,7 +113,7 @@ _collect_daemon_output() {
 }
 
 # daemon_spawn TIMEOUT DB [NAME=VALUE...]: `workshopbot --db DB run` in the background,
-# bounded to TIMEOUT s by timeout(1), with the NAME=VALUE pairs in its environment; DPID
+# bounded to TIMEOUT (times TIME_SCALE) s by timeout(1), with the NAME=VALUE pairs in its environment; DPID
 # is the daemon's own pid. The array DAEMON_OPTS adds options before --db.
 daemon_spawn() {
 	local limit=$1 db=$2 i
@@ -125,7 +126,7 @@ daemon_spawn() {
 	# A subshell that exits normally (so the shell reports no "Killed" job), running
 	# timeout(1), which puts itself in its own process group, running the daemon.
 	{
-		env "$@" timeout -k 5 "$limit" "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} \
+		env "$@" timeout -k 5 "$((limit * TIME_SCALE))" "$BIN" ${DAEMON_OPTS[@]+"${DAEMON_OPTS[@]}"} \
 			--db "$db" run >"$DOUT" 2>"$DERR" </dev/null
 		echo $? >"$DRCFILE"
 	} 2>/dev/null &

@@ -6,7 +6,11 @@
 #
 # Environment (set by run.sh): BIN, the workshopbot binary (absolute path); ROOT, the
 # repository root (the binary runs from there, so the default templates dir "prompts" is
-# the shipped one).
+# the shipped one). Optional (make valgrind sets both): WB_WRAP, a command line put before
+# the binary in every run of it (BIN then names a script in $T that runs it so, and
+# WB_WRAP_DIR, a directory anyone may write, is for the wrapper's logs); TIME_SCALE, a
+# whole factor (default 1) for every time bound the tests give the binary (RUN_LIMIT,
+# wait_until), for a wrapper that slows it down.
 
 set -u
 
@@ -18,6 +22,16 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/workshopbot-it.XXXXXX") || { echo "not ok - mktem
 trap 'rm -rf "$T"' EXIT
 : >"$T/all.err"
 : >"$T/all.out"
+
+TIME_SCALE=${TIME_SCALE:-1}
+RUN_LIMIT=$((60 * TIME_SCALE))
+if [ -n "${WB_WRAP:-}" ]; then
+	export WB_WRAP_DIR=$T/wrap
+	mkdir -m 1777 "$WB_WRAP_DIR"
+	printf '#!/bin/sh\nexec %s %q "$@"\n' "$WB_WRAP" "$BIN" >"$T/wrapped-workshopbot"
+	chmod 0755 "$T/wrapped-workshopbot"
+	BIN=$T/wrapped-workshopbot
+fi
 
 # The secrets the tests hand the daemon (secret_add; slack_lib.sh and matrix_lib.sh add
 # theirs). finish fails the test when any run's output shows one, or anything shaped like
@@ -87,16 +101,16 @@ check_nogrep() {
 	fi
 }
 
-# wb ARGS...: runs the binary (stdin and stdout as given) for at most 60 s; its stderr
+# wb ARGS...: runs the binary (stdin and stdout as given) for at most RUN_LIMIT s; its stderr
 # goes to $T/last.err and is collected in $T/all.err for the sanitizer check, its stdout
 # is also collected in $T/all.out for the secrets check.
 wb() {
 	local rc
-	timeout 60 "$BIN" "$@" 2>"$T/last.err" | tee -a "$T/all.out"
+	timeout "$RUN_LIMIT" "$BIN" "$@" 2>"$T/last.err" | tee -a "$T/all.out"
 	rc=${PIPESTATUS[0]}
 	cat "$T/last.err" >>"$T/all.err"
 	if [ "$rc" -eq 124 ]; then
-		echo "# workshopbot $* timed out after 60 s" >&2
+		echo "# workshopbot $* timed out after $RUN_LIMIT s" >&2
 	fi
 	return "$rc"
 }
@@ -236,10 +250,34 @@ check_no_secrets() {
 	fi
 }
 
-# finish: the sanitizer check over every run's stderr, the secrets check over every run's
-# output, a summary line, the exit status.
+# VG_ERROR_RE: the first line of each kind of error memcheck reports (a run killed before
+# its ERROR SUMMARY still shows these).
+VG_ERROR_RE='^==[0-9]+== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|Syscall param|Mismatched free|Source and destination overlap|Argument .* of function|[0-9,]+ .*bytes in [0-9,]+ blocks are (definitely|indirectly) lost)'
+
+# check_valgrind: with WB_WRAP running valgrind, every run left a log in WB_WRAP_DIR, and
+# no log shows an error, a non-zero ERROR SUMMARY or bytes definitely or indirectly lost.
+check_valgrind() {
+	local logs=("$WB_WRAP_DIR"/valgrind-*.log) bad
+	if [ ! -f "${logs[0]}" ]; then
+		not_ok "valgrind: every run of the binary has a log" "none in $WB_WRAP_DIR"
+		return
+	fi
+	bad=$(grep -lE -e "$VG_ERROR_RE" -e 'ERROR SUMMARY: [1-9]' \
+		-e '(definitely|indirectly) lost: [1-9]' "${logs[@]}")
+	if [ -z "$bad" ]; then
+		ok "valgrind: 0 errors, 0 bytes definitely or indirectly lost (${#logs[@]} runs, $(grep -l 'ERROR SUMMARY' "${logs[@]}" | wc -l) to exit)"
+	else
+		# shellcheck disable=SC2086
+		not_ok "valgrind: 0 errors, 0 bytes definitely or indirectly lost" \
+			"$(grep -hE -A14 -e "$VG_ERROR_RE" -e 'ERROR SUMMARY: [1-9]' $bad | head -n 60)"
+	fi
+}
+
+# finish: the sanitizer check over every run's stderr, the valgrind check (with WB_WRAP),
+# the secrets check over every run's output, a summary line, the exit status.
 finish() {
 	check_no_secrets
+	[[ ${WB_WRAP:-} != *valgrind* ]] || check_valgrind
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err"; then
 		not_ok "no sanitizer report in the binary's stderr" \
 			"$(grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/all.err" | head -n 40)"

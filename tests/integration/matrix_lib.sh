@@ -82,7 +82,7 @@ enc() { jq -rn --arg v "$1" '$v | @uri'; }
 fake_start() {
 	FAKE_N=$((FAKE_N + 1))
 	fake_spawn "$T/port-$FAKE_N" "$T/fake-$FAKE_N.err" homeserver \
-		--log "$T/fake-$FAKE_N.jsonl" --max-seconds 150 \
+		--log "$T/fake-$FAKE_N.jsonl" --max-seconds "$((150 * TIME_SCALE))" \
 		--user "$BOT" --password "$PASSWORD" --token "$FAKE_TOKEN" "$@"
 	CS=http://127.0.0.1:$PORT/_matrix/client/v3
 }

@@ -67,7 +67,7 @@ trap 'exit 143' TERM
 
 # fake_start [ARGS...]: the fake on a free port; sets PORT, C, API.
 fake_start() {
-	fake_spawn "$T/port" "$T/fake.err" Slack --log "$T/fake.jsonl" --max-seconds 120 "$@"
+	fake_spawn "$T/port" "$T/fake.err" Slack --log "$T/fake.jsonl" --max-seconds "$((120 * TIME_SCALE))" "$@"
 	API=http://127.0.0.1:$PORT/api/
 }
 

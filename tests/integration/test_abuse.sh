@@ -43,11 +43,11 @@ check_eq "the answers table is whole (alice's stands, bob's withdrawn)" "alice|0
 # ---- the database's mode, while a console holds it open (so -wal and -shm exist) ----
 FIFO="$T/stdin.fifo"
 mkfifo "$FIFO"
-(umask 022 && exec timeout 60 "$BIN" --db "$T/mode.db" console <"$FIFO" >>"$T/all.out" 2>>"$T/all.err") &
+(umask 022 && exec timeout "$RUN_LIMIT" "$BIN" --db "$T/mode.db" console <"$FIFO" >>"$T/all.out" 2>>"$T/all.err") &
 held=$!
 exec 3>"$FIFO"
 printf 'alice> !ws start\nalice> an answer\n' >&3
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 100 * TIME_SCALE; i++)); do
 	[ "$(sql "$T/mode.db" "SELECT count(*) FROM answers" 2>/dev/null)" = 1 ] && break
 	sleep 0.1
 done

@@ -9,13 +9,13 @@ FIFO="$T/stdin.fifo"
 mkfifo "$FIFO"
 
 # The first console reads from a fifo this shell holds open, so it keeps running.
-timeout 60 "$BIN" --db "$DB" console <"$FIFO" >"$T/first.out" 2>"$T/first.err" &
+timeout "$RUN_LIMIT" "$BIN" --db "$DB" console <"$FIFO" >"$T/first.out" 2>"$T/first.err" &
 first=$!
 exec 3>"$FIFO"
 printf 'alice> !ws start\nalice> first answer\n' >&3
 
-# Wait (at most 10 s) until the first console has stored the answer.
-for ((i = 0; i < 100; i++)); do
+# Wait (at most 10 s times TIME_SCALE) until the first console has stored the answer.
+for ((i = 0; i < 100 * TIME_SCALE; i++)); do
 	[ -s "$DB" ] && [ "$(sql "$DB" "SELECT count(*) FROM answers" 2>/dev/null)" = 1 ] && break
 	sleep 0.1
 done

@@ -60,7 +60,7 @@ cr_transport_checks() {
 		"$(jq '[.[] | select(.received > 1)] | length' <<<"$s")"
 }
 
-fake_start --max-seconds 1200
+fake_start --max-seconds "$((1200 * TIME_SCALE))"
 members=("$(cr_user 0)" "$BOT")
 for ((i = 1; i <= CRASH_MEMBERS; i++)); do members+=("$(cr_user "$i")"); done
 room_create "$(jq -cn '{members: $ARGS.positional}' --args "${members[@]}")"

@@ -23,7 +23,7 @@ else
 fi
 
 (cd "$T" && printf 'alice> another answer\n' |
-	timeout 60 "${run_as[@]}" "$bin" --db "$DB" console >"$T/ro.out" 2>"$T/ro.err")
+	timeout "$RUN_LIMIT" "${run_as[@]}" "$bin" --db "$DB" console >"$T/ro.out" 2>"$T/ro.err")
 rc=$?
 cat "$T/ro.err" >>"$T/all.err"
 check_exit "the console exits non-zero on a read-only database" nonzero "$rc"

@@ -76,7 +76,7 @@ cr_transport_checks() {
 		"$(jq '[.[] | select(. > 1)] | length' <<<"$counts")"
 }
 
-fake_start --max-seconds 1200
+fake_start --max-seconds "$((1200 * TIME_SCALE))"
 crash_run
 crash_checks
 fake_stop

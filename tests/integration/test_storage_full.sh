@@ -30,7 +30,7 @@ full_case() {
 	(
 		trap '' XFSZ
 		[ -z "$limit" ] || ulimit -f "$limit"
-		timeout 60 "$BIN" --db "$db" console <"$T/in.txt" 2>"$T/last.err"
+		timeout "$RUN_LIMIT" "$BIN" --db "$db" console <"$T/in.txt" 2>"$T/last.err"
 	) | cat >"$T/out.txt"
 	rc=${PIPESTATUS[0]}
 	cat "$T/last.err" >>"$T/all.err"
