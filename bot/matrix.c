@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/backoff.h"
 #include "bot/bot.h"
 #include "bot/clock.h"
 #include "bot/err.h"
@@ -48,13 +49,10 @@ struct matrix_join {
 	struct matrix_join *next;
 };
 
+/* The delay before the next attempt, by attempts failed so far (backoff.h). */
 static uint64_t backoff_ms(int failures)
 {
-	uint64_t ms = (uint64_t)BACKOFF_BASE_MS << (failures < 9 ? failures : 9);
-
-	if (ms > BACKOFF_CAP_MS)
-		ms = BACKOFF_CAP_MS;
-	return ms * (80 + (uint64_t)(rand() % 41)) / 100;
+	return backoff_delay_ms(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
 }
 
 static bool stopping(const struct matrix *m)

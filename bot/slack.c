@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/backoff.h"
 #include "bot/bot.h"
 #include "bot/err.h"
 #include "bot/log.h"
@@ -19,14 +20,10 @@
 
 static void connect_socket(struct slack *s);
 
-/* Capped exponential backoff with +-20 % jitter, by attempts failed so far. */
+/* The delay before the next attempt, by attempts failed so far (backoff.h). */
 static uint64_t backoff_ms(int failures)
 {
-	uint64_t ms = (uint64_t)BACKOFF_BASE_MS << (failures < 7 ? failures : 7);
-
-	if (ms > BACKOFF_CAP_MS)
-		ms = BACKOFF_CAP_MS;
-	return ms * (80 + (uint64_t)(rand() % 41)) / 100;
+	return backoff_delay_ms(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
 }
 
 static void on_retry_timer(uv_timer_t *t)
