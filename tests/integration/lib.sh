@@ -295,19 +295,19 @@ local_utc() {
 	date -u -d "TZ=\"$1\" $2" +%FT%TZ
 }
 
-# console_run DB NAME ISO [LINE...]: one console run on DB with the clock at ISO
-# (WORKSHOPBOT_NOW) and the lines as its script (none: an empty one); the transcript is
-# $T/run-NAME.out ($T/run-NAME.2.out for a second run with that name), its exit status
-# in the transcript's name + .rc.
+# console_run DB STEM ISO [LINE...]: one console run on DB with the clock at ISO
+# (WORKSHOPBOT_NOW), the options in CONSOLE_OPTS (e.g. --config FILE) and the lines as its
+# script (none: an empty one); the transcript is $T/STEM.out ($T/STEM.2.out for a second
+# run with that stem), its exit status in the transcript's name + .rc.
 console_run() {
-	local db=$1 name=$2 iso=$3 in out
+	local db=$1 stem=$2 iso=$3 in out
 	shift 3
-	out="$T/run-$name.out"
-	[ -e "$out" ] && out="$T/run-$name.2.out"
+	out="$T/$stem.out"
+	[ -e "$out" ] && out="$T/$stem.2.out"
 	in="$out.in"
 	: >"$in"
 	[ $# -gt 0 ] && printf '%s\n' "$@" >"$in"
-	WORKSHOPBOT_NOW="$iso" wb --db "$db" console <"$in" >"$out"
+	WORKSHOPBOT_NOW="$iso" wb ${CONSOLE_OPTS[@]+"${CONSOLE_OPTS[@]}"} --db "$db" console <"$in" >"$out"
 	echo $? >"$out.rc"
 }
 

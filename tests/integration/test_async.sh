@@ -23,7 +23,7 @@ DB="$T/async.db"
 run() {
 	local time=$1
 	shift
-	console_run "$DB" "$time" "${time}Z" "$@"
+	console_run "$DB" "run-$time" "${time}Z" "$@"
 }
 R() { printf '%s/run-%s.out' "$T" "$1"; }
 pending() {

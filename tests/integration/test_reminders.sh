@@ -35,17 +35,14 @@ reminders_in() { grep -E "$REMINDER_RE" "$1"; }
 n_reminders() { grep -cE "$REMINDER_RE" "$1"; }
 
 # run DB DAY TIME [LINE...]: one console run at DAYTTIMEZ with the lines as its script
-# (from a file; none: an empty file); the transcript is $T/DB-DAY.out.
+# (from a file; none: an empty file); the transcript is $T/DB-DAY.out (a second run
+# that day: $T/DB-DAY.2.out).
 run() {
-	local db=$1 day=$2 time=$3 in out
+	local db=$1 day=$2 time=$3
 	shift 3
-	in="$T/$(basename "$db" .db)-$day.in"
-	out="$T/$(basename "$db" .db)-$day.out"
-	: >"$in"
-	[ $# -gt 0 ] && printf '%s\n' "$@" >"$in"
-	WORKSHOPBOT_NOW="${day}T${time}Z" wb --config "$CONF" --db "$db" console <"$in" >"$out"
-	echo $? >"$out.rc"
+	console_run "$db" "$(basename "$db" .db)-$day" "${day}T${time}Z" "$@"
 }
+CONSOLE_OPTS=(--config "$CONF")
 
 # ---- part 1: a month of days ----
 DB="$T/month.db"
@@ -212,7 +209,7 @@ done|reminder_due|4" \
 	"$(sql "$DB2" "SELECT state, kind, count(*) FROM jobs WHERE state <> 'pending' GROUP BY state, kind ORDER BY state, kind")"
 run "$DB2" 2026-12-11 09:05:00
 check_eq "a second start the same morning sends none of them again" 0 \
-	"$(n_reminders "$T/offline-2026-12-11.out")"
+	"$(n_reminders "$T/offline-2026-12-11.2.out")"
 wb --config "$CONF" --db "$DB2" jobs >"$T/jobs2.out"
 check_eq "the overdue reminders count from the restart: Fri + 3 = Mon 12-14" \
 "reminder_overdue #1 bob Mon 2026-12-14 08:00

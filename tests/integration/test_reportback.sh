@@ -21,15 +21,11 @@ EOF
 PROMPT_RE='^workshopbot: Report-back, '
 # run DB DAY TIME [LINE...]: one console run; the transcript is $T/DB-DAY.out.
 run() {
-	local db=$1 day=$2 time=$3 in out
+	local db=$1 day=$2 time=$3
 	shift 3
-	in="$T/$(basename "$db" .db)-$day.in"
-	out="$T/$(basename "$db" .db)-$day.out"
-	: >"$in"
-	[ $# -gt 0 ] && printf '%s\n' "$@" >"$in"
-	WORKSHOPBOT_NOW="${day}T${time}Z" wb --config "$CONF" --db "$db" console <"$in" >"$out"
-	echo $? >"$out.rc"
+	console_run "$db" "$(basename "$db" .db)-$day" "${day}T${time}Z" "$@"
 }
+CONSOLE_OPTS=(--config "$CONF")
 prompts_in() { grep -cE "$PROMPT_RE" "$1"; }
 
 DB="$T/rb.db"

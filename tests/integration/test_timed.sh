@@ -23,7 +23,7 @@ DB="$T/timed.db"
 run() {
 	local time=$1
 	shift
-	console_run "$DB" "$time" "2026-11-29T${time}Z" "$@"
+	console_run "$DB" "run-$time" "2026-11-29T${time}Z" "$@"
 }
 R() { printf '%s/run-%s.out' "$T" "$1"; }
 # The bot's own posts in a transcript that come from jobs: the warnings and the questions
