@@ -30,7 +30,15 @@ struct bot {
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	struct sched *sched;  /* the follow-up jobs (scheduler.h), from bot_run to bot_stop */
-	uv_timer_t flush_timer; /* sends what the jobs of a scheduler tick queued */
+	/* The loop turn: its writes share one transaction, which ends before the loop waits
+	 * again (prepare) or after the turn's I/O callbacks (check), whichever comes first.
+	 * Then transports send their acks and the outbox is flushed: only what is committed
+	 * is acknowledged or sent. */
+	uv_prepare_t turn_prepare;
+	uv_check_t turn_check;
+	bool turn_armed;
+	bool flush_wanted[BOT_MAX_TRANSPORTS];
+	int64_t flushed_to[BOT_MAX_TRANSPORTS]; /* the outbox rows up to this id were taken */
 	bool stopping;
 	int exit_code;
 	size_t sent_count;    /* messages marked sent so far; lets a flush see progress */
@@ -56,13 +64,24 @@ void bot_stop(struct bot *b, int exit_code);
 /* Frees the transports and closes the loop. */
 void bot_close(struct bot *b);
 
-/* A transport received an event: handle it in one transaction, then send what it
- * queued. Returns 0 when its effects are committed. */
+/* A transport received an event: handle it inside the turn's transaction (a savepoint:
+ * a failure undoes only this event). Returns 0 when its effects are stored; they are
+ * committed at the end of the turn, after which the transport's committed() is called
+ * and what the event queued is sent. */
 int bot_event(struct bot *b, struct transport *t, const struct event *ev);
 
-/* Sends the transport's queued messages (and re-arms the scheduler when a handler
- * changed the jobs table). */
+/* Sends the transport's queued messages at the end of this turn (and re-arms the
+ * scheduler when a handler changed the jobs table). */
 void bot_flush(struct bot *b, struct transport *t);
+
+/* Ends the turn now: commits it, tells the transports, flushes what is wanted. For the
+ * console, which answers each line before reading the next. */
+void bot_settle(struct bot *b);
+
+/* Commits the turn's writes now, for a transport that must know they are durable before
+ * it goes on (Matrix, before it takes a new sync position). Returns 0 or a BOT_ERR_*
+ * code; a disk fault stops the bot. */
+int bot_commit(struct bot *b);
 
 /* A message from the outbox was delivered; ref is the transport's id for it. */
 void bot_sent(struct bot *b, int64_t outbox_id, const char *ref);

@@ -98,6 +98,8 @@ static void handle_line(struct console *c, const char *line)
 		.answers_open = true,
 	};
 	bot_event(c->base.bot, &c->base, &ev);
+	/* A terminal conversation: each line is answered before the next is read. */
+	bot_settle(c->base.bot);
 }
 
 /* Called for each complete line (without its newline). */

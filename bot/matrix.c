@@ -312,7 +312,12 @@ static int handle_events(struct matrix *m, struct matrix_room *room, json_t *pow
 static int commit_sync(struct matrix *m, struct matrix_pending *p, bool first)
 {
 	struct store *st = m->base.bot->store;
-	int result = store_begin(st);
+	/* The sync is its own transaction, committed before next_batch is used, so first
+	 * whatever this turn wrote before it. */
+	int result = bot_commit(m->base.bot);
+
+	if (!result)
+		result = store_begin(st);
 
 	for (size_t r = 0; !result && r < p->sync.n_rooms; r++) {
 		struct matrix_room *room = &p->sync.rooms[r];

@@ -61,6 +61,50 @@ static void ack(struct slack *s, struct ws_conn *conn, const char *envelope_id)
 	free(text);
 }
 
+static bool acks_room(struct slack *s)
+{
+	size_t cap = s->cap_acks ? 2 * s->cap_acks : 16;
+	struct slack_ack *grown;
+
+	if (s->n_acks < s->cap_acks)
+		return true;
+	grown = realloc(s->acks, cap * sizeof *grown);
+	if (!grown)
+		return false;
+	s->acks = grown;
+	s->cap_acks = cap;
+	return true;
+}
+
+/* Holds the ack back until the turn's writes are committed (slack_committed). */
+static void ack_when_committed(struct slack *s, struct ws_conn *conn, const char *envelope_id)
+{
+	char *id = acks_room(s) ? strdup(envelope_id) : NULL;
+
+	if (!id) {
+		log_warn("slack", "out of memory: envelope %s not acked; Slack will deliver it "
+			 "again", envelope_id);
+		return;
+	}
+	s->acks[s->n_acks++] = (struct slack_ack){ conn, id };
+	bot_flush(s->base.bot, &s->base);
+}
+
+static void slack_committed(struct transport *t, bool ok)
+{
+	struct slack *s = (struct slack *)t;
+
+	for (size_t i = 0; i < s->n_acks; i++) {
+		if (ok)
+			ack(s, s->acks[i].conn, s->acks[i].envelope_id);
+		else
+			log_warn("slack", "envelope %s not acked (it was not stored); Slack will "
+				 "deliver it again", s->acks[i].envelope_id);
+		free(s->acks[i].envelope_id);
+	}
+	s->n_acks = 0;
+}
+
 static void handle_envelope(struct slack *s, struct ws_conn *conn, struct slack_frame *f)
 {
 	int result = 0;
@@ -76,7 +120,7 @@ static void handle_envelope(struct slack *s, struct ws_conn *conn, struct slack_
 	}
 	/* Only what is committed is acked: otherwise Slack delivers it again. */
 	if (result == 0)
-		ack(s, conn, f->envelope_id);
+		ack_when_committed(s, conn, f->envelope_id);
 	else
 		log_warn("slack", "envelope %s not acked (%s); Slack will deliver it again",
 			 f->envelope_id, bot_strerror(result));
@@ -151,6 +195,11 @@ static void on_ws_open(void *ud, struct ws_conn *conn)
 static void on_ws_close(void *ud, struct ws_conn *conn, const char *reason)
 {
 	struct slack *s = ud;
+
+	for (size_t i = 0; i < s->n_acks; i++) {
+		if (s->acks[i].conn == conn)
+			s->acks[i].conn = NULL;
+	}
 
 	if (conn == s->pending) {
 		s->pending = NULL;
@@ -341,6 +390,8 @@ static void slack_free(struct transport *t)
 	if (s->ws)
 		ws_context_free(s->ws);
 	slack_users_free(s);
+	slack_committed(t, false);
+	free(s->acks);
 	free(s->user_id);
 	free(s->bot_id);
 	free(s);
@@ -352,6 +403,7 @@ static const struct transport_ops slack_ops = {
 	.stop = slack_stop,
 	.send = slack_send,
 	.holds = slack_holds,
+	.committed = slack_committed,
 	.free = slack_free,
 };
 

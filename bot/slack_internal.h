@@ -47,6 +47,13 @@ struct slack {
 	struct slack_api_call *calls;     /* Web API calls in flight */
 	struct pacer *pacer;              /* outbound messages, per channel */
 	struct slack_user *users;         /* display names, from users.info */
+	struct slack_ack *acks;           /* envelopes handled this turn, acked once committed */
+	size_t n_acks, cap_acks;
+};
+
+struct slack_ack {
+	struct ws_conn *conn;             /* the connection it came on; NULL once closed */
+	char *envelope_id;
 };
 
 /* ---- slack_api.c ---- */

@@ -28,6 +28,8 @@ struct store {
 	struct cached_stmt stmts[STMT_CACHE_MAX];
 	size_t n_stmts;
 	char fault[320];   /* the last write that failed for want of a writable disk */
+	bool turn;         /* a turn's transaction is open: store_begin makes a savepoint */
+	bool step;         /* a savepoint of store_begin is open inside the turn */
 };
 
 static int map_sqlite_err(int rc)
@@ -126,6 +128,11 @@ static int run_migrations(struct store *s, int current, int version, char *err, 
 			return result;
 		}
 		log_info("store", "database %s migrated to schema version %d", s->path, v + 1);
+		/* Back into the database at once: a migration that rebuilds tables writes them
+		 * whole to the WAL, and the next one would add to that (a new database on a
+		 * small disk needs room for one migration, not all of them). Best effort: a
+		 * checkpoint that cannot finish now runs later. */
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
 	return 0;
 }
@@ -295,23 +302,88 @@ static int tx_exec(struct store *s, const char *sql)
 	return 0;
 }
 
+/* SQLite rolled the turn's transaction back on its own, after a fault the disk caused
+ * (full, I/O error, out of memory): what the turn wrote is lost, and the caller stops. */
+static int turn_lost(struct store *s)
+{
+	if (!s->fault[0])
+		snprintf(s->fault, sizeof s->fault, "database %s: a transaction was rolled back",
+			 s->path);
+	return BOT_ERR_DB_READONLY;
+}
+
 int store_begin(struct store *s)
 {
-	return tx_exec(s, "BEGIN IMMEDIATE");
+	if (!s->turn)
+		return tx_exec(s, "BEGIN IMMEDIATE");
+	/* A disk fault rolls the whole turn back: nothing of it may be built upon. */
+	if (sqlite3_get_autocommit(s->db))
+		return turn_lost(s);
+	s->step = true;
+	return tx_exec(s, "SAVEPOINT step");
 }
 
 int store_commit(struct store *s)
 {
-	int result = tx_exec(s, "COMMIT");
+	int result;
+
+	if (!s->turn) {
+		result = tx_exec(s, "COMMIT");
+		if (result)
+			store_rollback(s);
+		return result;
+	}
+	result = tx_exec(s, "RELEASE step");
 	if (result)
 		store_rollback(s);
+	s->step = false;
 	return result;
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->turn) {
+		/* Only the step: the rest of the turn stays. */
+		if (s->step && !sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK TO step; RELEASE step", NULL, NULL, NULL);
+		s->step = false;
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_turn_begin(struct store *s)
+{
+	int result;
+
+	/* Inside another transaction (a sync's, a scheduler tick's) writes join that one. */
+	if (s->turn || !sqlite3_get_autocommit(s->db))
+		return 0;
+	result = tx_exec(s, "BEGIN IMMEDIATE");
+	s->turn = result == 0;
+	return result;
+}
+
+bool store_turn_open(const struct store *s)
+{
+	return s->turn;
+}
+
+int store_turn_commit(struct store *s)
+{
+	int result;
+
+	if (!s->turn)
+		return 0;
+	s->turn = false;
+	s->step = false;
+	if (sqlite3_get_autocommit(s->db))
+		return turn_lost(s);
+	result = tx_exec(s, "COMMIT");
+	if (result)
+		store_rollback(s);
+	return result;
 }
 
 sqlite3_stmt *store_stmt(struct store *s, const char *sql)

@@ -8,6 +8,7 @@
 #define WORKSHOPBOT_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,14 @@ int store_migrate_to(struct store *s, int version, char *err, size_t errlen);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* A turn's transaction (bot.c): the writes of one loop turn share one commit. While it is
+ * open, begin/commit/rollback above work on a savepoint inside it, so a failed step
+ * undoes only itself. turn_commit returns 0 (also when none is open) or an error as
+ * commit; a disk fault inside the turn loses the whole turn, which turn_commit reports. */
+int store_turn_begin(struct store *s);
+int store_turn_commit(struct store *s);
+bool store_turn_open(const struct store *s);
 
 /* A prepared statement for sql, cached by the address of sql (pass string literals).
  * The statement comes back reset with bindings cleared; NULL on a prepare error (logged).

@@ -122,19 +122,20 @@ static int visit_outbox(void *ud, sqlite3_stmt *st)
 	return v->fn(v->ud, &m);
 }
 
-int store_outbox_each_pending(struct store *s, const char *transport, int limit,
-			      int (*fn)(void *ud, const struct outbox_rec *m), void *ud)
+int store_outbox_each_pending(struct store *s, const char *transport, int64_t after_id,
+			      int limit, int (*fn)(void *ud, const struct outbox_rec *m), void *ud)
 {
 	static const char sql[] =
 		"SELECT id, kind, transport, channel, thread, body, visible_to, target_ref, "
 		"coalesce(session_id, 0), coalesce(prompt_index, -1), attempts FROM outbox "
-		"WHERE transport = ? AND state = 'pending' ORDER BY id LIMIT ?";
+		"WHERE transport = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	struct outbox_visit v = { fn, ud };
 
 	if (st) {
 		store_bind_text(st, 1, transport);
-		sqlite3_bind_int(st, 2, limit);
+		sqlite3_bind_int64(st, 2, after_id);
+		sqlite3_bind_int(st, 3, limit);
 	}
 	return store_each_row(s, st, visit_outbox, &v);
 }

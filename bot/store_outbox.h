@@ -50,9 +50,10 @@ int store_outbox_add_action(struct store *s, int64_t outbox_id, int64_t action_i
 int store_outbox_actions_of(struct store *s, const char *transport, const char *channel,
 			    const char *remote_ref, int64_t *ids, size_t max, size_t *n);
 
-/* Calls fn for at most limit pending messages of a transport, oldest first. */
-int store_outbox_each_pending(struct store *s, const char *transport, int limit,
-			      int (*fn)(void *ud, const struct outbox_rec *m), void *ud);
+/* Calls fn for at most limit pending messages of a transport after after_id (0: all),
+ * oldest first. */
+int store_outbox_each_pending(struct store *s, const char *transport, int64_t after_id,
+			      int limit, int (*fn)(void *ud, const struct outbox_rec *m), void *ud);
 
 /* Marks a message sent, with the transport's id for it (may be NULL); for a question
  * post the id is also recorded on the session's prompt. */

@@ -30,6 +30,9 @@ struct transport_ops {
 	 * delivered or given up): a flush then skips it without reading its body. NULL for
 	 * a transport that delivers before send returns. */
 	bool (*holds)(const struct transport *t, int64_t outbox_id);
+	/* The turn's writes were committed (ok) or lost: acknowledge or drop what was held
+	 * back until then. NULL when the transport holds nothing back. */
+	void (*committed)(struct transport *t, bool ok);
 	/* Frees the transport after stop and after the loop has run out. */
 	void (*free)(struct transport *t);
 };

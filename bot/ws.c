@@ -45,6 +45,8 @@
 /* Receive chunks are at most this big (CLIENT_RECEIVE never spans frames); sends are cut
  * into chunks of the same size by lws (tx_packet_size 0 follows rx_buffer_size). */
 #define WS_RX_CHUNK 16384
+/* At most this many queued messages are written in one writeable callback. */
+#define WS_WRITES_PER_CALLBACK 64
 /* The reassembly buffer is kept between messages up to this capacity. */
 #define WS_RX_KEEP ((size_t)64 << 10)
 
@@ -613,7 +615,9 @@ void ws_close(struct ws_conn *c)
 	conn_request_close(c, LWS_CLOSE_STATUS_NORMAL);
 }
 
-/* CLIENT_WRITEABLE: one queued message, or the close frame once the queue is empty. */
+/* CLIENT_WRITEABLE: the queued messages (a turn's acks go out in one callback, not one
+ * poll round each), or the close frame once the queue is empty. lws allows several
+ * writes per callback until one is left partly buffered (lws_partial_buffered). */
 static int on_writeable(struct ws_conn *c, struct lws *wsi)
 {
 	struct ws_out *o;
@@ -621,17 +625,20 @@ static int on_writeable(struct ws_conn *c, struct lws *wsi)
 
 	if (c->close_sent || c->state != CONN_OPEN)
 		return 0;
-	o = c->out_head;
-	if (o && !(c->close_requested && c->close_code != LWS_CLOSE_STATUS_NORMAL)) {
-		n = lws_write(wsi, o->data + LWS_PRE, o->len, LWS_WRITE_TEXT);
-		if (n < 0 || (size_t)n < o->len) {
-			snprintf(c->reason, sizeof c->reason, "write failed");
-			return -1;
+	if (c->out_head && !(c->close_requested && c->close_code != LWS_CLOSE_STATUS_NORMAL)) {
+		for (int k = 0; k < WS_WRITES_PER_CALLBACK && (o = c->out_head); k++) {
+			n = lws_write(wsi, o->data + LWS_PRE, o->len, LWS_WRITE_TEXT);
+			if (n < 0 || (size_t)n < o->len) {
+				snprintf(c->reason, sizeof c->reason, "write failed");
+				return -1;
+			}
+			c->out_head = o->next;
+			if (!c->out_head)
+				c->out_tail = NULL;
+			free(o);
+			if (lws_partial_buffered(wsi))
+				break;
 		}
-		c->out_head = o->next;
-		if (!c->out_head)
-			c->out_tail = NULL;
-		free(o);
 		if (c->out_head || c->close_requested)
 			lws_callback_on_writable(wsi);
 		return 0;

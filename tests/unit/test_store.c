@@ -235,6 +235,100 @@ static void test_uncommitted_is_lost_on_restart(void **state)
 			 BOT_ERR_NOT_FOUND);
 }
 
+/* A loop turn's transaction: each step is a savepoint, a failed step undoes only itself,
+ * and nothing of the turn is durable before store_turn_commit. */
+static void test_turn_steps(void **state)
+{
+	struct fixture *f = *state;
+	struct session_rec rec;
+
+	open_writer(f);
+	assert_int_equal(store_turn_commit(f->s), 0);   /* none open: nothing to do */
+	assert_int_equal(store_turn_begin(f->s), 0);
+	assert_true(store_turn_open(f->s));
+	assert_int_equal(store_begin(f->s), 0);
+	add_session(f->s, "console", "kept", T0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	add_session(f->s, "console", "undone", T0);
+	store_rollback(f->s);
+	/* A rollback with no step open leaves the turn alone. */
+	store_rollback(f->s);
+	assert_true(store_turn_open(f->s));
+	assert_int_equal(store_session_latest_in(f->s, "console", "kept", &rec), 0);
+	assert_int_equal(store_session_latest_in(f->s, "console", "undone", &rec),
+			 BOT_ERR_NOT_FOUND);
+	/* Closed before the turn's commit (kill -9): the released step is gone too. */
+	reopen(f);
+	assert_false(store_turn_open(f->s));
+	assert_int_equal(store_session_latest_in(f->s, "console", "kept", &rec),
+			 BOT_ERR_NOT_FOUND);
+	assert_int_equal(store_turn_begin(f->s), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	add_session(f->s, "console", "kept", T0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_turn_commit(f->s), 0);
+	assert_false(store_turn_open(f->s));
+	reopen(f);
+	assert_int_equal(store_session_latest_in(f->s, "console", "kept", &rec), 0);
+	/* Inside a transaction of its own, a turn joins it instead of nesting. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_turn_begin(f->s), 0);
+	assert_false(store_turn_open(f->s));
+	assert_int_equal(store_commit(f->s), 0);
+}
+
+/* Schema 3: the CHECK constraints refuse what they did, and no insert or update of the
+ * rows written for every message builds a temporary b-tree (as an IN list of more than
+ * two values does, at each write). */
+static void test_writes_build_no_temporary_btree(void **state)
+{
+	static const char *const writes[] = {
+		"INSERT INTO outbox (transport, channel, kind, body, created_at) "
+		"VALUES ('slack', 'C1', 'confirm', '{}', 1)",
+		"UPDATE outbox SET state = 'sent', remote_ref = 'r' WHERE id = 1",
+		"UPDATE sessions SET state = 'ended', pace = 'async' WHERE id = 1",
+		"UPDATE session_prompts SET state = 'closed' WHERE session_id = 1",
+		"INSERT INTO jobs (kind, due_at, created_at) VALUES ('nudge', 1, 1)",
+		"UPDATE jobs SET state = 'done' WHERE id = 1",
+	};
+	static const char *const refused[] = {
+		"INSERT INTO outbox (transport, channel, kind, body, created_at) "
+		"VALUES ('slack', 'C1', 'bogus', '{}', 1)",
+		"UPDATE outbox SET state = 'bogus'",
+		"UPDATE sessions SET state = 'bogus'",
+		"UPDATE sessions SET pace = 'bogus'",
+		"INSERT INTO jobs (kind, due_at, state, created_at) VALUES ('nudge', 1, 'bogus', 1)",
+	};
+	struct fixture *f = *state;
+	sqlite3_stmt *st;
+	sqlite3 *db = NULL;
+
+	open_writer(f);
+	add_session(f->s, "console", "console", T0);
+	/* A second connection: the store keeps its own to itself. */
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+		char sql[512];
+		int temporary = 0;
+
+		snprintf(sql, sizeof sql, "EXPLAIN %s", writes[i]);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			temporary += strcmp((const char *)sqlite3_column_text(st, 1),
+					    "OpenEphemeral") == 0;
+		sqlite3_finalize(st);
+		if (temporary)
+			fail_msg("%s builds %d temporary b-tree(s)", writes[i], temporary);
+		assert_int_equal(sqlite3_exec(db, writes[i], NULL, NULL, NULL),
+				 SQLITE_OK);
+	}
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		assert_int_equal(sqlite3_exec(db, refused[i], NULL, NULL, NULL),
+				 SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 /* Builds a database at schema version v with sqlite3 alone, as an older workshopbot left
  * it: a table of our own (to see that no migration drops data), and from version 1 a
  * session and an answer. */
@@ -877,7 +971,7 @@ static void test_outbox_direct(void **state)
 	assert_int_equal(store_outbox_add_action(f->s, msg_id, a.id), 0);
 	query_text(f->s, "SELECT kind || ' ' || channel FROM outbox", buf, sizeof buf);
 	assert_string_equal(buf, "direct U7");
-	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, check_direct, NULL), 0);
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 10, check_direct, NULL), 0);
 
 	/* Not sent yet: no message has that id. */
 	assert_int_equal(store_direct_channel(f->s, "test", "U7", buf, sizeof buf), 0);
@@ -1019,7 +1113,7 @@ static void test_outbox(void **state)
 					  T0), 0);
 
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, collect_outbox, &seen), 0);
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 10, collect_outbox, &seen), 0);
 	assert_int_equal(seen.n, 3);
 	assert_string_equal(seen.body[0], "[[\"t\",\"one\"]]");
 	assert_string_equal(seen.thread[0], "(null)");
@@ -1034,9 +1128,23 @@ static void test_outbox(void **state)
 
 	/* The limit takes the oldest first. */
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(store_outbox_each_pending(f->s, "test", 1, collect_outbox, &seen), 0);
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 1, collect_outbox, &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.body[0], "[[\"t\",\"one\"]]");
+	/* After an id: only the newer ones (a flush's cursor). */
+	{
+		int64_t first = seen.id[0];
+
+		memset(&seen, 0, sizeof seen);
+		assert_int_equal(store_outbox_each_pending(f->s, "test", first, 10, collect_outbox,
+							   &seen), 0);
+		assert_int_equal(seen.n, 2);
+		assert_true(seen.id[0] > first);
+		assert_string_equal(seen.channel[1], "C2");
+		memset(&seen, 0, sizeof seen);
+		assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 1, collect_outbox,
+							   &seen), 0);
+	}
 
 	/* A plain message sent: no prompt gets its ref. */
 	assert_int_equal(store_outbox_mark_sent(f->s, seen.id[0], "ts-1", T0 + 1), 0);
@@ -1045,7 +1153,7 @@ static void test_outbox(void **state)
 	assert_string_equal(ref, "(null)");
 
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, collect_outbox, &seen), 0);
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 10, collect_outbox, &seen), 0);
 	assert_int_equal(seen.n, 2);
 	assert_string_equal(seen.body[0], "[[\"t\",\"question\"]]");
 
@@ -1058,7 +1166,7 @@ static void test_outbox(void **state)
 				   "remote_ref = '1700000000.000100' AND sent_at IS NOT NULL"), 1);
 
 	memset(&seen, 0, sizeof seen);
-	assert_int_equal(store_outbox_each_pending(f->s, "test", 10, collect_outbox, &seen), 0);
+	assert_int_equal(store_outbox_each_pending(f->s, "test", 0, 10, collect_outbox, &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.body[0], "[[\"t\",\"three\"]]");
 	/* The other transport's message is still pending. */
@@ -1178,6 +1286,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_empty_file_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uncommitted_is_lost_on_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_turn_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_build_no_temporary_btree, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_every_older_version, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_to_is_idempotent, setup, teardown),
