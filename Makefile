@@ -52,7 +52,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 JOBS ?= 1
 
 .PHONY: all deps run run-smoke test unit integration sanitize valgrind soak crash-long fuzz \
-	fuzz-smoke fuzz-bin bench bench-load bench-scale clean
+	fuzz-smoke fuzz-bin bench bench-load bench-channels bench-scale clean
 # Keep intermediate objects (and make no noise deleting them).
 .SECONDARY:
 
@@ -162,12 +162,29 @@ fuzz-smoke:
 # to BENCH_SECONDS. BENCH_ARGS may change the load: BENCH_ARGS="--answers 1000".
 BENCH_SECONDS ?= 600
 BENCH_ARGS ?=
-bench: bench-load bench-scale
+# One benchmark at a time, also under make -j (they would share the two cores).
+bench:
+	$(Q)$(MAKE) --no-print-directory bench-load
+	$(Q)$(MAKE) --no-print-directory bench-channels
+	$(Q)$(MAKE) --no-print-directory bench-scale
 
 bench-load: $(BIN) $(FAKE_BIN) $(BUILD)/bench/loadgen
 	$(Q)rm -rf $(BUILD)/bench/run && mkdir -p $(BUILD)/bench/run
 	$(Q)timeout -k 10 $(BENCH_SECONDS) $(BUILD)/bench/loadgen --bin $(BIN) --fakes $(BUILD)/tests \
 		--dir $(BUILD)/bench/run --results bench/results.jsonl $(BENCH_ARGS)
+
+# Scale in one process (README: Performance): loadgen --mode channels opens a session in
+# each of 10,000 Slack channels (500 starts waiting at most), reads the daemon's memory
+# with them open, sends one answer per channel (32 in flight) and restarts the daemon on
+# that database; one JSON line ("mode":"channels") to bench/results.jsonl. About 3-4
+# minutes; bounded to BENCH_CHANNELS_SECONDS. Smaller: BENCH_CHANNELS_ARGS="--channels 1000".
+BENCH_CHANNELS_SECONDS ?= 900
+BENCH_CHANNELS_ARGS ?=
+bench-channels: $(BIN) $(FAKE_BIN) $(BUILD)/bench/loadgen
+	$(Q)rm -rf $(BUILD)/bench/channels && mkdir -p $(BUILD)/bench/channels
+	$(Q)timeout -k 10 $(BENCH_CHANNELS_SECONDS) $(BUILD)/bench/loadgen --mode channels \
+		--bin $(BIN) --fakes $(BUILD)/tests --dir $(BUILD)/bench/channels \
+		--results bench/results.jsonl $(BENCH_CHANNELS_ARGS)
 
 # Benchmarks (README: Performance). `make bench-scale` builds a database of 10,000 sessions,
 # 5,000,000 answers and 1,000,000 action items in $(BUILD)/bench (about 2 GB, a few

@@ -3,8 +3,16 @@
  * on 127.0.0.1, opens a session in each of N channels, sends a bounded number of answers
  * (thread replies) with at most K in flight, and reports per transport: start-up time,
  * idle and peak memory, CPU seconds per 1,000 answers, answer latency (p50, p99) and the
- * answers per second; then the idle memory with Slack and Matrix in one process. It stops
- * every process it starts. Times come from the fakes' log (`mono_us`, CLOCK_MONOTONIC). */
+ * answers per second; then the idle memory with Slack and Matrix in one process.
+ *
+ * `--mode channels` (`make bench-channels`) measures scale in one Slack daemon instead:
+ * sessions opened in N channels (10,000) with at most --open-inflight waiting for their
+ * first question (sessions per second, CPU), the daemon's memory with all of them open,
+ * one answer in each channel (latency, CPU per 1,000), then its start-up to ready when
+ * restarted on that database.
+ *
+ * It stops every process it starts. Times come from the fakes' log (`mono_us`,
+ * CLOCK_MONOTONIC). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,19 +23,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CHANNELS 1000
+#define MAX_CHANNELS 10000
+#define MATRIX_MAX_ROOMS 1000 /* tests/fakes/fake_matrix.c MAX_ROOMS */
 #define MAX_ANSWERS 100000
 #define MAX_WAIT_POLLS 30000 /* bounded waits: at most this many 1 ms polls (30 s) */
 #define SETTLE_US 1000000    /* idle memory is read this long after ready */
+#define RESTARTS 3           /* --mode channels: restarts timed (the median is kept) */
 
 struct opts {
 	const char *bin, *fakes, *dir, *results;
-	int channels, members, answers, inflight;
+	bool channels_mode; /* --mode channels */
+	int channels, members, answers, inflight, open_inflight;
 };
 
 /* One transport's figures. */
@@ -35,6 +47,10 @@ struct figures {
 	double startup_ms, cpu_per_1000, p50_ms, p99_ms, per_s;
 	long rss_kib, anon_kib, hwm_kib;
 	int answers;
+	/* --mode channels: opening the sessions, memory with them open, the restart */
+	double open_s, open_per_s, open_cpu_per_1000, restart_ms;
+	long open_rss_kib, open_anon_kib, open_hwm_kib, restart_rss_kib, restart_anon_kib, db_kib;
+	int opened;
 };
 
 /* A fake or the daemon. */
@@ -245,17 +261,17 @@ static char *env_pair(char *buf, size_t size, const char *name, const char *valu
 	return buf;
 }
 
-/* Starts the daemon on a fresh database NAME.db with the environment pairs ENV; *t0 is
- * the time just before the fork. */
+/* Starts the daemon on the database NAME.db (a fresh one when FRESH) with the environment
+ * pairs ENV; *t0 is the time just before the fork. */
 static int daemon_start(struct proc *d, const struct opts *o, const char *name, char *const *env,
-			uint64_t *t0)
+			bool fresh, uint64_t *t0)
 {
 	char db[512], errf[512];
 	char *argv[] = {(char *)o->bin, "--db", db, "run", NULL};
 
 	snprintf(db, sizeof db, "%s/%s.db", o->dir, name);
 	snprintf(errf, sizeof errf, "%s/%s.err", o->dir, name);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; fresh && i < 3; i++) {
 		static const char *const ext[] = {"", "-wal", "-shm"};
 		char p[600];
 
@@ -285,16 +301,26 @@ static json_t *log_since(const struct proc *f, uint64_t *seq, const char *kind)
 	return a;
 }
 
+/* The seq of the fake's newest event (0 if unknown): where a phase starts reading. */
+static uint64_t log_now(const struct proc *f)
+{
+	json_t *s = ctl(f, "GET", "/state", NULL);
+	uint64_t seq = (uint64_t)json_integer_value(json_object_get(s, "log_seq"));
+
+	json_decref(s);
+	return seq;
+}
+
 static uint64_t mono_of(const json_t *ev)
 {
 	return (uint64_t)json_integer_value(json_object_get(ev, "mono_us"));
 }
 
-/* Waits (bounded) for the first event of KIND for which MATCH is true; its mono_us, or 0. */
-static uint64_t wait_event(const struct proc *f, const char *kind, bool (*match)(const json_t *))
+/* Waits (bounded) for the first event of KIND after SEQ for which MATCH is true; its
+ * mono_us, or 0. */
+static uint64_t wait_event(const struct proc *f, uint64_t seq, const char *kind,
+			   bool (*match)(const json_t *))
 {
-	uint64_t seq = 0;
-
 	for (int i = 0; i < MAX_WAIT_POLLS; i++) {
 		json_t *a = log_since(f, &seq, kind), *ev;
 		size_t k;
@@ -326,11 +352,11 @@ static bool is_sync(const json_t *ev)
 }
 
 /* Idle memory of the daemon SETTLE_US after it got ready. */
-static void idle_memory(pid_t pid, struct figures *fg)
+static void idle_memory(pid_t pid, long *rss_kib, long *anon_kib)
 {
 	pause_ms(SETTLE_US / 1000);
-	fg->rss_kib = status_kib(pid, "VmRSS");
-	fg->anon_kib = status_kib(pid, "RssAnon");
+	*rss_kib = status_kib(pid, "VmRSS");
+	*anon_kib = status_kib(pid, "RssAnon");
 }
 
 /* ---- latency bookkeeping: one slot per answer ---- */
@@ -396,8 +422,9 @@ struct transport {
 	char **(*env)(const struct proc *f);
 	bool (*ready)(const json_t *ev);
 	const char *ready_kind;
-	/* opens a session in each channel; fills q[] (the question to reply to) */
-	int (*sessions)(const struct proc *f, const struct opts *o, char q[][96]);
+	/* opens a session in each channel; fills q[] (the question to reply to) and *t_done
+	 * (when the last one was open) */
+	int (*sessions)(const struct proc *f, const struct opts *o, char q[][96], uint64_t *t_done);
 	/* sends answer I; its slot */
 	int (*answer)(const struct proc *f, const struct opts *o, int i, const char *q, struct answer *a);
 	/* reads the log after *seq: marks done answers; returns how many became done */
@@ -425,58 +452,95 @@ static json_t *slack_envelope(const struct proc *f, const char *type, json_t *pa
 	return ctl_json(f, path, payload);
 }
 
-/* The ts of the first post with buttons in each channel (the question). */
-static int slack_questions(const struct proc *f, const struct opts *o, char q[][96])
-{
-	for (int tries = 0; tries < 300; tries++) {
-		json_t *msgs = ctl(f, "GET", "/messages", NULL), *m;
-		int found = 0;
-		size_t k;
-
-		for (int c = 0; c < o->channels; c++)
-			q[c][0] = '\0';
-		json_array_foreach(msgs, k, m) {
-			const char *ch = json_string_value(json_object_get(m, "channel"));
-			long c = ch && ch[0] == 'C' ? strtol(ch + 1, NULL, 10) : -1;
-			char *blocks = json_dumps(json_object_get(m, "blocks"), JSON_ENCODE_ANY);
-			bool question = blocks && strstr(blocks, "\"actions\"");
-
-			free(blocks);
-			if (c < 0 || c >= o->channels || q[c][0] || !question)
-				continue;
-			snprintf(q[c], 96, "%s", json_string_value(json_object_get(m, "ts")));
-			found++;
-		}
-		json_decref(msgs);
-		if (found == o->channels)
-			return 0;
-		pause_ms(100);
-	}
-	fprintf(stderr, "loadgen: slack: not every channel got its first question\n");
-	return -1;
-}
-
 /* envelope_id -> the answer's index, from the fake's answer to /envelope. The fake logs
  * the envelope sent (ws_send) and the ack received (ws_text). */
 static json_t *slack_map;
 
-static int slack_sessions(const struct proc *f, const struct opts *o, char q[][96])
+/* Sends `/workshop start` in channel C, from its own facilitator. */
+static int slack_start(const struct proc *f, int c)
 {
-	for (int c = 0; c < o->channels; c++) {
-		char ch[16], user[16];
-		json_t *r;
+	char ch[16], user[16];
+	json_t *r;
 
-		snprintf(ch, sizeof ch, "C%04d", c);
-		snprintf(user, sizeof user, "UF%04d", c);
-		r = slack_envelope(f, "slash_commands",
-				   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "team_id", "T111",
-					     "channel_id", ch, "user_id", user, "command", "/workshop",
-					     "text", "start", "api_app_id", "A111", "trigger_id", ch));
-		json_decref(r);
-		if (!r)
-			return -1;
+	snprintf(ch, sizeof ch, "C%04d", c);
+	snprintf(user, sizeof user, "UF%04d", c);
+	r = slack_envelope(f, "slash_commands",
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "team_id", "T111",
+				     "channel_id", ch, "user_id", user, "command", "/workshop", "text",
+				     "start", "api_app_id", "A111", "trigger_id", ch));
+	json_decref(r);
+	return r ? 0 : -1;
+}
+
+/* True if BLOCKS hold buttons (an "actions" block): the post is a question. */
+static bool has_buttons(const json_t *blocks)
+{
+	const json_t *b;
+	size_t k;
+
+	json_array_foreach(blocks, k, b)
+		if (strcmp(json_string_value(json_object_get(b, "type")) ?: "", "actions") == 0)
+			return true;
+	return false;
+}
+
+/* Reads the Web API calls after *seq (which advances): the first question posted in a
+ * channel that has none in q[] yet is its ts there; *t_last becomes the fake's time of
+ * the newest. Returns how many channels got their first question. */
+static int slack_opened(const struct proc *f, uint64_t *seq, const struct opts *o, char q[][96],
+			uint64_t *t_last)
+{
+	json_t *a = log_since(f, seq, "api"), *ev;
+	size_t k;
+	int got = 0;
+
+	json_array_foreach(a, k, ev) {
+		const json_t *params = json_object_get(ev, "params");
+		const char *ch = json_string_value(json_object_get(params, "channel"));
+		const char *ts = json_string_value(json_object_get(json_object_get(ev, "response"), "ts"));
+		const char *method = json_string_value(json_object_get(ev, "method")) ?: "";
+		long c = ch && ch[0] == 'C' ? strtol(ch + 1, NULL, 10) : -1;
+
+		if (strcmp(method, "chat.postMessage") != 0 || !ts || c < 0 || c >= o->channels ||
+		    q[c][0] || !has_buttons(json_object_get(params, "blocks")))
+			continue;
+		snprintf(q[c], 96, "%s", ts);
+		*t_last = mono_of(ev);
+		got++;
 	}
-	return slack_questions(f, o, q);
+	json_decref(a);
+	return got;
+}
+
+/* Opens a session in each channel, with at most o->open_inflight starts waiting for their
+ * first question; fills q[] with the questions' ts and *t_done with the fake's time of the
+ * last one. Bounded: 30,000 polls in a row without a new question end it. */
+static int slack_sessions(const struct proc *f, const struct opts *o, char q[][96],
+			  uint64_t *t_done)
+{
+	uint64_t seq = log_now(f);
+	int started = 0, opened = 0, stuck = 0;
+
+	for (int c = 0; c < o->channels; c++)
+		q[c][0] = '\0';
+	while (opened < o->channels && stuck < MAX_WAIT_POLLS) {
+		int got;
+
+		while (started < o->channels && started - opened < o->open_inflight)
+			if (slack_start(f, started++))
+				return -1;
+		got = slack_opened(f, &seq, o, q, t_done);
+		opened += got;
+		stuck = got ? 0 : stuck + 1;
+		if (!got)
+			pause_ms(1);
+	}
+	if (opened < o->channels) {
+		fprintf(stderr, "loadgen: slack: %d of %d channels got their first question\n",
+			opened, o->channels);
+		return -1;
+	}
+	return 0;
 }
 
 static int slack_answer(const struct proc *f, const struct opts *o, int i, const char *q,
@@ -611,7 +675,8 @@ static int matrix_question(const struct proc *f, int c, char *q)
 	return -1;
 }
 
-static int matrix_sessions(const struct proc *f, const struct opts *o, char q[][96])
+static int matrix_sessions(const struct proc *f, const struct opts *o, char q[][96],
+			   uint64_t *t_done)
 {
 	int c, i;
 
@@ -651,6 +716,7 @@ static int matrix_sessions(const struct proc *f, const struct opts *o, char q[][
 			return -1;
 		}
 	}
+	*t_done = now_us();
 	return 0;
 }
 
@@ -728,31 +794,41 @@ static const struct transport transports[] = {
 	 matrix_answer, matrix_progress, "api_calls", NULL},
 };
 
-/* One transport's run: start, idle memory, sessions, the answers, figures. */
-static int run_transport(const struct transport *tp, const struct opts *o, struct figures *fg)
+/* Starts the daemon D (on a fresh database when FRESH) against the fake F and waits for it
+ * to be ready: the start-up time and the idle memory go to *startup_ms, *rss, *anon. */
+static int daemon_ready(const struct transport *tp, const struct opts *o, const struct proc *f,
+			struct proc *d, bool fresh, double *startup_ms, long *rss, long *anon)
 {
-	static char q[MAX_CHANNELS][96];
-	struct proc f = {0}, d = {0};
+	uint64_t seq = log_now(f), t0, t_ready;
+
+	if (daemon_start(d, o, tp->name, tp->env(f), fresh, &t0))
+		return -1;
+	t_ready = wait_event(f, seq, tp->ready_kind, tp->ready);
+	if (!t_ready) {
+		fprintf(stderr, "loadgen: %s: the daemon did not connect\n", tp->name);
+		return -1;
+	}
+	*startup_ms = (double)(t_ready - t0) / 1000.0;
+	idle_memory(d->pid, rss, anon);
+	return 0;
+}
+
+/* Sends o->answers answers to the daemon D through the fake F, answer I in channel
+ * I % channels (reply to q[]), at most o->inflight in flight; then waits until the fake
+ * is quiet. Fills the latency, CPU and peak memory figures. */
+static int answer_load(const struct transport *tp, const struct opts *o, const struct proc *f,
+		       const struct proc *d, char q[][96], struct figures *fg)
+{
 	struct answer *as = calloc((size_t)o->answers, sizeof *as);
-	uint64_t t0, t_ready, seq = 0, t_first;
+	uint64_t seq, t_first;
 	double cpu0, cpu1;
 	int sent = 0, done = 0, rc = -1, stuck = 0;
 
-	if (!as || fake_start(&f, o, tp->fake, tp->fake_args) ||
-	    daemon_start(&d, o, tp->name, tp->env(&f), &t0))
-		goto out;
-	t_ready = wait_event(&f, tp->ready_kind, tp->ready);
-	if (!t_ready) {
-		fprintf(stderr, "loadgen: %s: the daemon did not connect\n", tp->name);
-		goto out;
-	}
-	fg->startup_ms = (double)(t_ready - t0) / 1000.0;
-	idle_memory(d.pid, fg);
-	if (tp->sessions(&f, o, q))
-		goto out;
-	wait_quiet(&f, tp->quiet_counter, tp->quiet_sub);
-	json_decref(log_since(&f, &seq, NULL)); /* skip what came before the load */
-	cpu0 = cpu_s(d.pid);
+	if (!as)
+		return -1;
+	wait_quiet(f, tp->quiet_counter, tp->quiet_sub);
+	seq = log_now(f); /* skip what came before the load */
+	cpu0 = cpu_s(d->pid);
 	t_first = now_us();
 	/* each turn sends up to the in-flight limit, then reads progress; bounded by the stall
 	 * counter (30 s without progress ends the run) */
@@ -760,19 +836,19 @@ static int run_transport(const struct transport *tp, const struct opts *o, struc
 		int got;
 
 		while (sent < o->answers && sent - done < o->inflight) {
-			if (tp->answer(&f, o, sent, q[sent % o->channels], &as[sent]))
+			if (tp->answer(f, o, sent, q[sent % o->channels], &as[sent]))
 				goto out;
 			sent++;
 		}
-		got = tp->progress(&f, &seq, as, o->answers);
+		got = tp->progress(f, &seq, as, o->answers);
 		done += got;
 		stuck = got ? 0 : stuck + 1;
 		if (!got)
 			pause_ms(1);
 	}
-	wait_quiet(&f, tp->quiet_counter, tp->quiet_sub);
-	cpu1 = cpu_s(d.pid);
-	fg->hwm_kib = status_kib(d.pid, "VmHWM");
+	wait_quiet(f, tp->quiet_counter, tp->quiet_sub);
+	cpu1 = cpu_s(d->pid);
+	fg->hwm_kib = status_kib(d->pid, "VmHWM");
 	latency(as, o->answers, t_first, fg);
 	fg->cpu_per_1000 = fg->answers ? (cpu1 - cpu0) * 1000.0 / fg->answers : 0;
 	rc = fg->answers == o->answers ? 0 : -1;
@@ -780,9 +856,96 @@ static int run_transport(const struct transport *tp, const struct opts *o, struc
 		fprintf(stderr, "loadgen: %s: %d of %d answers completed\n", tp->name, fg->answers,
 			o->answers);
 out:
+	free(as);
+	return rc;
+}
+
+/* Per channel, the question the answers reply to (Slack: its ts; Matrix: its event id). */
+static char questions[MAX_CHANNELS][96];
+
+/* One transport's run: start, idle memory, sessions, the answers, figures. */
+static int run_transport(const struct transport *tp, const struct opts *o, struct figures *fg)
+{
+	struct proc f = {0}, d = {0};
+	uint64_t t_open;
+	int rc = -1;
+
+	if (fake_start(&f, o, tp->fake, tp->fake_args) ||
+	    daemon_ready(tp, o, &f, &d, true, &fg->startup_ms, &fg->rss_kib, &fg->anon_kib) ||
+	    tp->sessions(&f, o, questions, &t_open))
+		goto out;
+	rc = answer_load(tp, o, &f, &d, questions, fg);
+out:
 	stop(&d);
 	stop(&f);
-	free(as);
+	return rc;
+}
+
+/* The size of the database NAME.db with its WAL, in KiB. */
+static long db_kib(const struct opts *o, const char *name)
+{
+	long kib = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const ext[] = {"", "-wal"};
+		char p[600];
+		struct stat st;
+
+		snprintf(p, sizeof p, "%s/%s.db%s", o->dir, name, ext[i]);
+		if (stat(p, &st) == 0)
+			kib += (long)(st.st_size / 1024);
+	}
+	return kib;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --mode channels, one transport: sessions opened in every channel (sessions per second,
+ * CPU per 1,000), the memory with all of them open, one answer per channel (latency, CPU
+ * per 1,000 answers), then RESTARTS restarts on that database (the median start-up to
+ * ready; the idle memory after the last). */
+static int run_channels(const struct transport *tp, const struct opts *o, struct figures *fg)
+{
+	struct proc f = {0}, d = {0};
+	uint64_t t0, t_open = 0;
+	double cpu0, restart_ms[RESTARTS];
+	int rc = -1;
+
+	if (fake_start(&f, o, tp->fake, tp->fake_args) ||
+	    daemon_ready(tp, o, &f, &d, true, &fg->startup_ms, &fg->rss_kib, &fg->anon_kib))
+		goto out;
+	cpu0 = cpu_s(d.pid);
+	t0 = now_us();
+	if (tp->sessions(&f, o, questions, &t_open))
+		goto out;
+	fg->opened = o->channels;
+	fg->open_s = (double)(t_open - t0) / 1e6;
+	fg->open_per_s = fg->open_s > 0 ? o->channels / fg->open_s : 0;
+	wait_quiet(&f, tp->quiet_counter, tp->quiet_sub);
+	fg->open_cpu_per_1000 = (cpu_s(d.pid) - cpu0) * 1000.0 / o->channels;
+	idle_memory(d.pid, &fg->open_rss_kib, &fg->open_anon_kib);
+	fg->open_hwm_kib = status_kib(d.pid, "VmHWM");
+	if (answer_load(tp, o, &f, &d, questions, fg))
+		goto out;
+	for (int i = 0; i < RESTARTS; i++) {
+		stop(&d);
+		if (i == 0)
+			fg->db_kib = db_kib(o, tp->name);
+		if (daemon_ready(tp, o, &f, &d, false, &restart_ms[i], &fg->restart_rss_kib,
+				 &fg->restart_anon_kib))
+			goto out;
+	}
+	qsort(restart_ms, RESTARTS, sizeof restart_ms[0], cmp_double);
+	fg->restart_ms = restart_ms[RESTARTS / 2];
+	rc = 0;
+out:
+	stop(&d);
+	stop(&f);
 	return rc;
 }
 
@@ -802,11 +965,11 @@ static int run_both(const struct opts *o, struct figures *fg)
 	me = matrix_env(&fm);
 	memcpy(env, se, 3 * sizeof *env);
 	memcpy(env + 3, me, 3 * sizeof *env);
-	if (daemon_start(&d, o, "both", env, &t0) || !wait_event(&fs, "ws_connect", any_event) ||
-	    !wait_event(&fm, "api", is_sync))
+	if (daemon_start(&d, o, "both", env, true, &t0) ||
+	    !wait_event(&fs, 0, "ws_connect", any_event) || !wait_event(&fm, 0, "api", is_sync))
 		goto out;
 	fg->startup_ms = (double)(now_us() - t0) / 1000.0;
-	idle_memory(d.pid, fg);
+	idle_memory(d.pid, &fg->rss_kib, &fg->anon_kib);
 	fg->hwm_kib = status_kib(d.pid, "VmHWM");
 	rc = 0;
 out:
@@ -832,6 +995,45 @@ static void table_row(const char *name, const struct figures *fg)
 	printf("%-7s %9.1f %9.1f %9.1f %9.1f %8.4f %7.2f %7.2f %8.0f\n", name, fg->startup_ms,
 	       fg->rss_kib / 1024.0, fg->anon_kib / 1024.0, fg->hwm_kib / 1024.0, fg->cpu_per_1000,
 	       fg->p50_ms, fg->p99_ms, fg->per_s);
+}
+
+/* --mode channels: the figures of one transport as JSON and as a table. */
+static void put_channel_figures(json_t *obj, const char *name, const struct figures *fg)
+{
+	json_object_set_new(
+		obj, name,
+		json_pack("{s:f, s:I, s:I, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:i,"
+			  " s:I, s:f, s:I, s:I, s:I}",
+			  "startup_ms", fg->startup_ms, "idle_rss_kib", (json_int_t)fg->rss_kib,
+			  "idle_anon_kib", (json_int_t)fg->anon_kib, "sessions", fg->opened, "open_s",
+			  fg->open_s, "sessions_per_s", fg->open_per_s, "open_cpu_s_per_1000",
+			  fg->open_cpu_per_1000, "open_rss_kib", (json_int_t)fg->open_rss_kib,
+			  "open_anon_kib", (json_int_t)fg->open_anon_kib, "open_hwm_kib",
+			  (json_int_t)fg->open_hwm_kib, "cpu_s_per_1000", fg->cpu_per_1000, "p50_ms",
+			  fg->p50_ms, "p99_ms", fg->p99_ms, "answers_per_s", fg->per_s, "answers",
+			  fg->answers, "hwm_kib", (json_int_t)fg->hwm_kib, "restart_ms",
+			  fg->restart_ms, "restart_rss_kib", (json_int_t)fg->restart_rss_kib,
+			  "restart_anon_kib", (json_int_t)fg->restart_anon_kib, "db_kib",
+			  (json_int_t)fg->db_kib));
+}
+
+static void channel_table(const char *name, const struct figures *fg)
+{
+	printf("\n%s\n", name);
+	printf("  fresh start-up to ready  %8.1f ms   idle VmRSS %6.1f MiB  RssAnon %6.1f MiB\n",
+	       fg->startup_ms, fg->rss_kib / 1024.0, fg->anon_kib / 1024.0);
+	printf("  %5d sessions opened    %8.1f s    %6.0f sessions/s  %7.3f CPU s per 1,000\n",
+	       fg->opened, fg->open_s, fg->open_per_s, fg->open_cpu_per_1000);
+	printf("  with them open           VmRSS %6.1f MiB  RssAnon %6.1f MiB  VmHWM %6.1f MiB\n",
+	       fg->open_rss_kib / 1024.0, fg->open_anon_kib / 1024.0, fg->open_hwm_kib / 1024.0);
+	printf("  %5d answers            p50 %6.2f ms  p99 %6.2f ms  %7.3f CPU s per 1,000"
+	       "  %5.0f/s  VmHWM %6.1f MiB\n",
+	       fg->answers, fg->p50_ms, fg->p99_ms, fg->cpu_per_1000, fg->per_s,
+	       fg->hwm_kib / 1024.0);
+	printf("  restart to ready         %8.1f ms   idle VmRSS %6.1f MiB  RssAnon %6.1f MiB"
+	       "  (database %.1f MiB; median of %d)\n",
+	       fg->restart_ms, fg->restart_rss_kib / 1024.0, fg->restart_anon_kib / 1024.0,
+	       fg->db_kib / 1024.0, RESTARTS);
 }
 
 static int opt_int(const char *v, int lo, int hi, int *out)
@@ -867,6 +1069,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			bad = opt_int(v, 1, MAX_ANSWERS, &o->answers);
 		else if (strcmp(k, "--inflight") == 0)
 			bad = opt_int(v, 1, 1000, &o->inflight);
+		else if (strcmp(k, "--open-inflight") == 0)
+			bad = opt_int(v, 1, MAX_CHANNELS, &o->open_inflight);
+		else if (strcmp(k, "--mode") == 0 && strcmp(v, "channels") == 0)
+			o->channels_mode = true;
+		else if (strcmp(k, "--mode") == 0)
+			bad = strcmp(v, "load") != 0;
 		else
 			bad = 1;
 		if (bad) {
@@ -876,20 +1084,96 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->bin || !o->fakes || !o->dir) {
 		fprintf(stderr, "usage: loadgen --bin WORKSHOPBOT --fakes DIR --dir TMPDIR "
-				"[--results FILE] [--channels 50] [--members 20] [--answers 5000] "
-				"[--inflight 32]\n");
+				"[--results FILE] [--mode load|channels] [--channels 50|10000] "
+				"[--members 20] [--answers 5000|one per channel] [--inflight 32] "
+				"[--open-inflight 500]\n");
+		return -1;
+	}
+	/* --mode channels: one answer per channel unless told */
+	if (o->channels_mode && !o->channels)
+		o->channels = MAX_CHANNELS;
+	if (!o->channels)
+		o->channels = 50;
+	if (!o->answers)
+		o->answers = o->channels_mode ? o->channels : 5000;
+	if (!o->channels_mode && o->channels > MATRIX_MAX_ROOMS) {
+		fprintf(stderr, "loadgen: --channels above %d needs --mode channels (Slack only): "
+				"fake_matrix holds at most %d rooms\n", MATRIX_MAX_ROOMS, MATRIX_MAX_ROOMS);
 		return -1;
 	}
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Appends TEXT as one line to the results file, if one was given. */
+static void put_result(const struct opts *o, const char *text)
 {
-	struct opts o = {.channels = 50, .members = 20, .answers = 5000, .inflight = 32};
+	FILE *f = o->results && text ? fopen(o->results, "a") : NULL;
+
+	if (f) {
+		fprintf(f, "%s\n", text);
+		fclose(f);
+	}
+}
+
+/* The default mode: each transport under load, then both in one process. */
+static int bench_load(const struct opts *o)
+{
 	struct figures fg[3] = {{0}};
 	json_t *line;
 	char *text;
 	int rc = 0;
+
+	for (size_t t = 0; t < 2; t++)
+		rc |= run_transport(&transports[t], o, &fg[t]);
+	rc |= run_both(o, &fg[2]);
+	line = json_pack("{s:I, s:i, s:i, s:i, s:i}", "time", (json_int_t)time(NULL), "channels",
+			 o->channels, "members", o->members, "answers", o->answers, "inflight",
+			 o->inflight);
+	put_figures(line, "slack", &fg[0]);
+	put_figures(line, "matrix", &fg[1]);
+	put_figures(line, "both", &fg[2]);
+	json_object_set_new(line, "ok", json_boolean(rc == 0));
+	text = json_dumps(line, JSON_COMPACT);
+	printf("%s\n", text);
+	put_result(o, text);
+	printf("\n%-7s %9s %9s %9s %9s %8s %7s %7s %8s\n", "", "start ms", "idle MiB", "anon MiB",
+	       "peak MiB", "CPU s/1k", "p50 ms", "p99 ms", "ans/s");
+	table_row("slack", &fg[0]);
+	table_row("matrix", &fg[1]);
+	table_row("both", &fg[2]);
+	free(text);
+	json_decref(line);
+	return rc;
+}
+
+/* --mode channels: Slack with every channel's session open (fake_matrix holds at most
+ * MATRIX_MAX_ROOMS rooms). */
+static int bench_channels(const struct opts *o)
+{
+	struct figures fg = {0};
+	json_t *line;
+	char *text;
+	int rc = run_channels(&transports[0], o, &fg);
+
+	line = json_pack("{s:I, s:s, s:i, s:i, s:i, s:i, s:i}", "time", (json_int_t)time(NULL),
+			 "mode", "channels", "channels", o->channels, "members", o->members,
+			 "answers", o->answers, "inflight", o->inflight, "open_inflight",
+			 o->open_inflight);
+	put_channel_figures(line, "slack", &fg);
+	json_object_set_new(line, "ok", json_boolean(rc == 0));
+	text = json_dumps(line, JSON_COMPACT);
+	printf("%s\n", text);
+	put_result(o, text);
+	channel_table("slack", &fg);
+	free(text);
+	json_decref(line);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.members = 20, .inflight = 32, .open_inflight = 500};
+	int rc;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
@@ -899,32 +1183,7 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	slack_map = json_object();
-	for (size_t t = 0; t < 2; t++)
-		rc |= run_transport(&transports[t], &o, &fg[t]);
-	rc |= run_both(&o, &fg[2]);
-	line = json_pack("{s:I, s:i, s:i, s:i, s:i}", "time", (json_int_t)time(NULL), "channels",
-			 o.channels, "members", o.members, "answers", o.answers, "inflight", o.inflight);
-	put_figures(line, "slack", &fg[0]);
-	put_figures(line, "matrix", &fg[1]);
-	put_figures(line, "both", &fg[2]);
-	json_object_set_new(line, "ok", json_boolean(rc == 0));
-	text = json_dumps(line, JSON_COMPACT);
-	printf("%s\n", text);
-	if (o.results && text) {
-		FILE *f = fopen(o.results, "a");
-
-		if (f) {
-			fprintf(f, "%s\n", text);
-			fclose(f);
-		}
-	}
-	printf("\n%-7s %9s %9s %9s %9s %8s %7s %7s %8s\n", "", "start ms", "idle MiB", "anon MiB",
-	       "peak MiB", "CPU s/1k", "p50 ms", "p99 ms", "ans/s");
-	table_row("slack", &fg[0]);
-	table_row("matrix", &fg[1]);
-	table_row("both", &fg[2]);
-	free(text);
-	json_decref(line);
+	rc = o.channels_mode ? bench_channels(&o) : bench_load(&o);
 	json_decref(slack_map);
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();

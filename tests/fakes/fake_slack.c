@@ -110,6 +110,7 @@ struct app {
 	size_t n_tickets;
 	unsigned long ts_counter, view_counter, event_counter, garbage_counter;
 	json_t *messages, *acks, *envelopes, *reactions, *views, *users, *ims, *api_counts;
+	json_t *reacted;            /* ["channel","ts","name"] of every reaction: a set */
 	unsigned long api_calls, ws_received, pings_sent, pongs;
 	uint64_t rng;
 };
@@ -871,26 +872,35 @@ static json_t *reactions_add(struct call *call)
 	struct app *app = call->app;
 	const char *channel = jstr(call->params, "channel"), *ts = jstr(call->params, "timestamp");
 	const char *name = jstr(call->params, "name");
-	size_t i;
+	json_t *triple;
+	char *key;
+	bool known;
 
 	if (!channel || !ts)
 		return api_error("no_item_specified");
 	if (!name)
 		return api_error("invalid_name");
-	for (i = 0; i < json_array_size(app->reactions); i++) {
-		json_t *r = json_array_get(app->reactions, i);
-
-		if (strcmp(jstr(r, "channel"), channel) == 0 && strcmp(jstr(r, "timestamp"), ts) == 0 &&
-		    strcmp(jstr(r, "name"), name) == 0)
-			return api_error("already_reacted");
+	/* a set of the reactions made (keyed by the JSON text of the triple), so that a load
+	 * of many is not quadratic */
+	triple = json_pack("[s, s, s]", channel, ts, name);
+	key = triple ? json_dumps(triple, JSON_COMPACT) : NULL;
+	json_decref(triple);
+	if (!key)
+		return NULL;
+	known = json_object_get(app->reacted, key) != NULL;
+	if (known || json_array_size(app->reactions) >= MAX_STORED) {
+		free(key);
+		return api_error(known ? "already_reacted" : "too_many_reactions");
 	}
-	if (json_array_size(app->reactions) >= MAX_STORED)
-		return api_error("too_many_reactions");
-	if (json_array_append_new(app->reactions,
+	if (json_object_set_new(app->reacted, key, json_true()) ||
+	    json_array_append_new(app->reactions,
 				  json_pack("{s:I, s:s, s:s, s:s}", "seq",
 					    (json_int_t)fake_log_last_seq(app->log) + 1, "channel",
-					    channel, "timestamp", ts, "name", name)))
+					    channel, "timestamp", ts, "name", name))) {
+		free(key);
 		return NULL;
+	}
+	free(key);
 	return json_pack("{s:b}", "ok", 1);
 }
 
@@ -2156,11 +2166,12 @@ int main(int argc, char **argv)
 	app.acks = json_array();
 	app.envelopes = json_array();
 	app.reactions = json_array();
+	app.reacted = json_object();
 	app.views = json_array();
 	app.users = json_object();
 	app.ims = json_object();
 	app.api_counts = json_object();
-	if (!app.messages || !app.acks || !app.envelopes || !app.reactions || !app.views ||
+	if (!app.messages || !app.acks || !app.envelopes || !app.reactions || !app.reacted || !app.views ||
 	    !app.users || !app.ims || !app.api_counts) {
 		fprintf(stderr, "fake_slack: out of memory\n");
 		goto out_json;
@@ -2173,6 +2184,7 @@ out_json:
 	json_decref(app.acks);
 	json_decref(app.envelopes);
 	json_decref(app.reactions);
+	json_decref(app.reacted);
 	json_decref(app.views);
 	json_decref(app.users);
 	json_decref(app.ims);
