@@ -242,7 +242,7 @@ static size_t drain_outbox(struct fixture *f)
 	struct drain d = { .f = f };
 
 	clear_sent(f);
-	assert_int_equal(store_outbox_each_pending(f->store, "test", 100, take_pending, &d), 0);
+	assert_int_equal(store_outbox_each_pending(f->store, "test", 0, 100, take_pending, &d), 0);
 	if (d.overflow)
 		fail_msg("more than %d messages queued by one step", MAX_SENT);
 	for (size_t i = 0; i < d.n; i++)
