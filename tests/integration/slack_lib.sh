@@ -65,9 +65,12 @@ trap 'exit 143' TERM
 
 # ---- the fake ----
 
-# fake_start [ARGS...]: the fake on a free port; sets PORT, C, API.
+# fake_start [ARGS...]: the fake on a free port; sets PORT, C, API. It lives at most
+# 120 s, or DAEMON_LIMIT + 30 s when a test gives its daemon longer.
 fake_start() {
-	fake_spawn "$T/port" "$T/fake.err" Slack --log "$T/fake.jsonl" --max-seconds "$((120 * TIME_SCALE))" "$@"
+	local limit=$((${DAEMON_LIMIT:-60} + 30 > 120 ? ${DAEMON_LIMIT:-60} + 30 : 120))
+	fake_spawn "$T/port" "$T/fake.err" Slack --log "$T/fake.jsonl" \
+		--max-seconds "$((limit * TIME_SCALE))" "$@"
 	API=http://127.0.0.1:$PORT/api/
 }
 
@@ -181,13 +184,13 @@ ts_of() { messages | jq -r "[.[] | select($1)][0].ts // empty"; }
 # ---- the daemon ----
 
 # daemon_start DB [NAME=VALUE...]: `workshopbot --db DB run` against the fake, in the
-# background, bounded to 60 s by timeout(1); DPID is the daemon's own pid. Extra
+# background, bounded to DAEMON_LIMIT (60) s by timeout(1); DPID is the daemon's own pid. Extra
 # NAME=VALUE pairs override the environment (e.g. SLACK_BOT_TOKEN=xoxb-wrong); the array
 # DAEMON_OPTS adds options before --db (e.g. --config FILE).
 daemon_start() {
 	local db=$1
 	shift
-	daemon_spawn 60 "$db" SLACK_APP_TOKEN="$APP_TOKEN" SLACK_BOT_TOKEN="$BOT_TOKEN" \
+	daemon_spawn "${DAEMON_LIMIT:-60}" "$db" SLACK_APP_TOKEN="$APP_TOKEN" SLACK_BOT_TOKEN="$BOT_TOKEN" \
 		SLACK_API_URL="$API" "$@"
 }
 
