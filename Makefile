@@ -6,7 +6,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libuv jansson sqlite3 libcurl libwebsockets
+PKGS    := libuv jansson sqlite3 libcurl libwebsockets openssl
 DB      ?= workshopbot.db
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

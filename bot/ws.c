@@ -22,6 +22,8 @@
  * lws_cancel_service(), handshake timeouts only raise WSI_DESTROY. */
 #include <uv.h>              /* before libwebsockets.h: lws declares its uv API after uv.h */
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "ws.h"
 
@@ -49,6 +51,9 @@
 #define WS_WRITES_PER_CALLBACK 64
 /* The reassembly buffer is kept between messages up to this capacity. */
 #define WS_RX_KEEP ((size_t)64 << 10)
+/* Every vhost: lws's TLS set-up, without the OS CA bundle (see load_system_ca_dir). */
+#define WS_VHOST_OPTIONS \
+	(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS)
 
 enum conn_state {
 	CONN_RESOLVING,  /* uv_getaddrinfo pending */
@@ -384,7 +389,7 @@ static struct lws_vhost *ca_vhost(struct ws_context *ctx, const char *path)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = ws_protocols;
 	info.vhost_name = name;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = WS_VHOST_OPTIONS;
 	info.client_ssl_ca_filepath = v->path;
 	v->vh = lws_create_vhost(ctx->lws, &info);
 	if (!v->vh) {
@@ -737,6 +742,19 @@ static void closed_reason(struct ws_conn *c, char *out, size_t len)
 		snprintf(out, len, "connection lost (no close frame)");
 }
 
+/* The system's trusted CAs for a vhost's client SSL_CTX. Left to lws, each vhost would
+ * parse the whole bundle (SSL_CTX_set_default_verify_paths: about 140 certificates, most
+ * of the daemon's start-up time). OpenSSL's hashed CA directory ($SSL_CERT_DIR, else
+ * /usr/lib/ssl/certs, which is /etc/ssl/certs on Debian) is read lazily instead: only the
+ * certificates a server's chain needs, when it is verified. */
+static int load_system_ca_dir(SSL_CTX *ssl)
+{
+	X509_LOOKUP *dir = X509_STORE_add_lookup(SSL_CTX_get_cert_store(ssl),
+						 X509_LOOKUP_hash_dir());
+
+	return dir && X509_LOOKUP_add_dir(dir, NULL, X509_FILETYPE_DEFAULT) == 1 ? 0 : -1;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		       void *in, size_t len)
 {
@@ -744,6 +762,12 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	char text[WS_REASON_MAX];
 
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+		/* once per new client SSL_CTX (user); lws ignores what we return */
+		if (load_system_ca_dir(user))
+			log_err("ws", "cannot use the system CA directory: wss will fail");
+		return 0;
+
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		c = conn_of(wsi, user);
 		if (!c)
@@ -861,7 +885,7 @@ struct ws_context *ws_context_new(uv_loop_t *loop)
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, ws_lws_log);
 	memset(&info, 0, sizeof info);
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = LWS_SERVER_OPTION_LIBUV | WS_VHOST_OPTIONS;
 	info.foreign_loops = ctx->loops;
 	info.pcontext = &ctx->lws;
 	info.port = CONTEXT_PORT_NO_LISTEN;

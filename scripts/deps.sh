@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="gcc clang make pkg-config libuv1-dev libjansson-dev libsqlite3-dev \
-libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libcmocka-dev \
+libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libssl-dev libcmocka-dev \
 libclang-rt-14-dev tzdata sqlite3 jq curl"
 
 missing=""

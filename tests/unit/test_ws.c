@@ -56,6 +56,9 @@ static const char test_ca_pem[] =
 	"t9ECIGlmyzOVzvh7nUqtIaRnWTTIi7JKpOQgFYrSJKW67xNE\n"
 	"-----END CERTIFICATE-----\n";
 
+/* The test CA's name in a hashed CA directory (`openssl x509 -hash -noout` + ".0"). */
+#define TEST_CA_HASH_NAME "583173e1.0"
+
 static const char test_srv_cert_pem[] =
 	"-----BEGIN CERTIFICATE-----\n"
 	"MIIBrzCCAVSgAwIBAgICEAEwCgYIKoZIzj0EAwIwHjEcMBoGA1UEAwwTd29ya3No\n"
@@ -424,10 +427,13 @@ static void on_watchdog(uv_timer_t *t)
 	uv_stop(&fx->loop);
 }
 
-static int fx_setup_common(void **state, bool tls)
+/* With ca_dir, fx->dir is also OpenSSL's CA directory ($SSL_CERT_DIR, read when the
+ * ws context is made) and holds the test CA under its hash name: there it stands for the
+ * system's /etc/ssl/certs. */
+static int fx_setup_common(void **state, bool tls, bool ca_dir)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	char cert[128], key[128];
+	char cert[128], key[128], hashed[128];
 
 	if (!fx)
 		return -1;
@@ -440,6 +446,11 @@ static int fx_setup_common(void **state, bool tls)
 		file_write(fx->ca, test_ca_pem, strlen(test_ca_pem));
 		file_write(cert, test_srv_cert_pem, strlen(test_srv_cert_pem));
 		file_write(key, test_srv_key_pem, strlen(test_srv_key_pem));
+	}
+	if (ca_dir) {
+		path_join(hashed, sizeof hashed, fx->dir, TEST_CA_HASH_NAME);
+		file_write(hashed, test_ca_pem, strlen(test_ca_pem));
+		setenv("SSL_CERT_DIR", fx->dir, 1);
 	}
 	log_set_level(getenv("TEST_VERBOSE") ? LOG_DEBUG : LOG_WARN);
 	if (uv_loop_init(&fx->loop) != 0)
@@ -469,12 +480,17 @@ static int fx_setup_common(void **state, bool tls)
 
 static int fx_setup(void **state)
 {
-	return fx_setup_common(state, false);
+	return fx_setup_common(state, false, false);
 }
 
 static int fx_setup_tls(void **state)
 {
-	return fx_setup_common(state, true);
+	return fx_setup_common(state, true, false);
+}
+
+static int fx_setup_tls_ca_dir(void **state)
+{
+	return fx_setup_common(state, true, true);
 }
 
 /* Stops everything the way the daemon does: ws_context_stop() and the first
@@ -531,6 +547,7 @@ static int fx_teardown(void **state)
 		free(fx->cl[i].last);
 	}
 	tmpdir_remove(fx->dir);
+	unsetenv("SSL_CERT_DIR");
 	free(fx);
 	return ok ? 0 : -1;
 }
@@ -1003,6 +1020,15 @@ static void test_wss_with_test_ca(void **state)
 	assert_int_equal(cl->closes, 0);
 }
 
+/* No ca_file: the default vhost trusts what OpenSSL's CA directory holds. */
+static void test_wss_trusts_ca_directory(void **state)
+{
+	struct fx *fx = *state;
+
+	connect_open(fx, &fx->cl[0], NULL);
+	assert_int_equal(fx->srv.established, 1);
+}
+
 static void test_wss_untrusted_certificate_fails(void **state)
 {
 	struct fx *fx = *state;
@@ -1074,6 +1100,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unanswered_pings_close, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_during_handshake, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wss_with_test_ca, fx_setup_tls, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wss_trusts_ca_directory, fx_setup_tls_ca_dir,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wss_untrusted_certificate_fails, fx_setup_tls,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wss_name_mismatch_fails, fx_setup_tls,
