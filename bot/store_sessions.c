@@ -329,6 +329,20 @@ static int visit_member(void *ud, sqlite3_stmt *st)
 		     (const char *)sqlite3_column_text(st, 1));
 }
 
+int store_member_name(struct store *s, int64_t session_id, const char *user_id, char *buf,
+		      size_t len)
+{
+	static const char sql[] =
+		"SELECT display_name FROM members WHERE session_id = ? AND user_id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		store_bind_text(st, 2, user_id);
+	}
+	return store_text_at(s, st, buf, len);
+}
+
 int store_member_each(struct store *s, int64_t session_id,
 		      int (*fn)(void *ud, const char *user_id, const char *display_name),
 		      void *ud)

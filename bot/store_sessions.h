@@ -85,6 +85,10 @@ int store_member_rename(struct store *s, const char *transport, const char *user
  * name (not known yet) keeps a known one, and stands as the user id for a new member. */
 int store_member_touch(struct store *s, int64_t session_id, const char *user_id,
 		       const char *display_name, int64_t now);
+/* Copies the member's display name into buf ("" when user_id is no member). Returns 0 or
+ * BOT_ERR_DB. */
+int store_member_name(struct store *s, int64_t session_id, const char *user_id, char *buf,
+		      size_t len);
 /* Calls fn for every member in the order they joined. */
 int store_member_each(struct store *s, int64_t session_id,
 		      int (*fn)(void *ud, const char *user_id, const char *display_name),

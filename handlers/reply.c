@@ -125,29 +125,12 @@ int update_question(struct ctx *c, const struct session_rec *s, long prompt_inde
 	return queue_msg(c, &rec, m);
 }
 
-struct name_lookup {
-	const char *user_id;
-	char *buf;
-	size_t len;
-};
-
-static int match_member(void *ud, const char *user_id, const char *display_name)
-{
-	struct name_lookup *q = ud;
-
-	if (strcmp(user_id, q->user_id) != 0)
-		return 0;
-	snprintf(q->buf, q->len, "%s", display_name);
-	return 1;
-}
-
 void member_name(struct ctx *c, int64_t session_id, const char *user_id, char *buf,
 		 size_t len)
 {
-	struct name_lookup q = { user_id, buf, len };
-
-	snprintf(buf, len, "%s", user_id);
-	store_member_each(c->w->store, session_id, match_member, &q);
+	/* The user id stands for a name not known (or not stored) yet. */
+	if (store_member_name(c->w->store, session_id, user_id, buf, len) != 0 || !buf[0])
+		snprintf(buf, len, "%s", user_id);
 }
 
 bool require_session(struct ctx *c)

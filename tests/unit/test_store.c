@@ -1277,6 +1277,15 @@ static void test_members(void **state)
 	assert_string_equal(seen.name[0], "Bob B.");
 	assert_string_equal(seen.id[1], "U1");
 	assert_string_equal(seen.name[1], "alice");
+	/* One member's name, looked up directly. */
+	{
+		char name[32];
+
+		assert_int_equal(store_member_name(f->s, sid, "U2", name, sizeof name), 0);
+		assert_string_equal(name, "Bob B.");
+		assert_int_equal(store_member_name(f->s, sid, "U9", name, sizeof name), 0);
+		assert_string_equal(name, "");
+	}
 }
 
 int main(void)
