@@ -7,6 +7,7 @@
 #define WORKSHOPBOT_PACER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -19,7 +20,7 @@ struct pacer_item {
 	bool in_flight;
 	uint64_t not_before;    /* immediate lane: loop time before which it is not retried */
 	struct pacer_channel *channel;   /* NULL in the immediate lane */
-	struct pacer_item *next;
+	struct pacer_item *next, *prev;  /* the pacer's: its channel's queue, or the lane */
 };
 
 struct pacer_ops {
@@ -33,7 +34,7 @@ struct pacer_ops {
 struct pacer *pacer_new(uv_loop_t *loop, const struct pacer_ops *ops, void *ud,
 			uint64_t gap_ms);
 
-/* True if an item with this outbox id is queued or in flight. */
+/* True if an item with this outbox id is queued or in flight. O(1). */
 bool pacer_has(const struct pacer *p, int64_t id);
 
 /* Queues data for channel (or the immediate lane when immediate). Returns 0, or
@@ -52,6 +53,10 @@ void pacer_pause(struct pacer *p, bool paused);
 
 /* True while any item is in flight. */
 bool pacer_busy(const struct pacer *p);
+
+/* The channel records kept: channels with items, and emptied ones still in their gap
+ * (freed at the first call after it). For tests and statistics. */
+size_t pacer_channel_count(const struct pacer *p);
 
 /* Drops every item, closes the timer and frees p once closed (let the loop run). */
 void pacer_free(struct pacer *p);

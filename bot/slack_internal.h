@@ -16,7 +16,7 @@
 #include "bot/ws.h"
 
 struct slack_api_call;
-struct slack_user;
+struct slack_users;
 
 enum slack_state {
 	SLACK_IDLE,         /* not started */
@@ -46,7 +46,7 @@ struct slack {
 	bool timers_open;
 	struct slack_api_call *calls;     /* Web API calls in flight */
 	struct pacer *pacer;              /* outbound messages, per channel */
-	struct slack_user *users;         /* display names, from users.info */
+	struct slack_users *users;        /* display names, from users.info (slack_users.c) */
 	struct slack_ack *acks;           /* envelopes handled this turn, acked once committed */
 	size_t n_acks, cap_acks;
 };
@@ -100,7 +100,11 @@ extern const struct pacer_ops slack_pacer_ops;
 /* ---- slack_users.c ---- */
 
 /* The cached display name of a user, or NULL; a miss starts a users.info lookup whose
- * answer renames the user in the store. */
+ * answer renames the user in the store. Borrowed: valid until the next call. The cache
+ * keeps the SLACK_USERS_MAX users seen most recently. */
+#ifndef SLACK_USERS_MAX
+#define SLACK_USERS_MAX 10000   /* -D for a test of the eviction */
+#endif
 const char *slack_user_name(struct slack *s, const char *user_id);
 void slack_users_free(struct slack *s);
 
