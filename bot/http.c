@@ -13,8 +13,14 @@
  * done is never called from inside http_start(), http_cancel() or http_free().
  *
  * Corrections to the upstream example (see LIBNOTES.md): a 0 ms timeout is a 0 ms
- * uv_timer; a uv_poll error is CURL_CSELECT_ERR; CURL_POLL_REMOVE fully closes the poll
- * handle; the uv_timer is closed only after curl_multi_cleanup(). */
+ * uv_timer; a uv_poll error is CURL_CSELECT_ERR; the uv_timer is closed only after
+ * curl_multi_cleanup().
+ *
+ * Per-request cost: requests to one host share at most HTTP_MAX_HOST_CONNECTIONS kept-alive
+ * connections (more wait in curl's queue), instead of a burst opening a connection each
+ * that curl's default cache (4 per transfer in progress) then closes. A connection's
+ * uv_poll handle lives as long as its socket (curl opens and closes it through
+ * open_socket() and close_socket()), so the next request on it costs no epoll_ctl. */
 #include "http.h"
 
 #include <stdbool.h>
@@ -22,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -35,13 +43,22 @@
 #define HTTP_METHOD_MAX           16
 /* Retry-After values beyond this (about 31 years) are treated as absent. */
 #define HTTP_RETRY_AFTER_MAX      999999999L
+/* Connections per host (the Slack API or the homeserver: one per http), and in curl's
+ * cache. curl 7.88's queue for a connection is costly (it sets each queued transfer up
+ * again whenever one ends: +7% instructions for the Matrix load with 8), so this is a
+ * ceiling that bursts rarely reach, not a pacing tool (the pacer is). */
+#define HTTP_MAX_HOST_CONNECTIONS 32L
 
-/* One socket curl asked us to watch. Owned by h's socket list until CURL_POLL_REMOVE
- * (or http_free) closes it; freed in the close callback. */
+/* One socket curl asked us to watch, with its uv_poll handle. A connection (conn: opened
+ * by open_socket()) keeps it until close_socket(); any other socket (the resolver's) is
+ * closed on CURL_POLL_REMOVE. In h's socket list until then; freed in the close callback. */
 struct http_sock {
 	uv_poll_t poll;
 	curl_socket_t fd;
 	struct http *h;
+	int events;                /* what the last uv_poll_start() asked for */
+	bool conn;
+	bool idle;                 /* curl removed it but the handle still polls (socket_cb) */
 	struct http_sock *prev, *next;
 };
 
@@ -51,6 +68,7 @@ struct http_call {
 	struct buf body;
 	size_t max_response;
 	long retry_after_s;
+	uint64_t deadline;         /* loop time at which the request times out */
 	bool too_big;              /* the body passed max_response */
 	bool nomem;                /* the body could not grow */
 	http_done_fn done;
@@ -65,6 +83,7 @@ struct http {
 	uv_timer_t timer;
 	struct http_call *calls;
 	struct http_sock *socks;
+	uint64_t next_deadline;     /* no call times out before this (loop time) */
 	struct http_call *current;  /* the call whose done callback is running */
 	bool dispatching;           /* inside drain(): done callbacks may run */
 	bool free_pending;          /* http_free() was called from a done callback */
@@ -115,6 +134,43 @@ static void sock_close_cb(uv_handle_t *handle)
 	free(handle->data);
 }
 
+/* Returns NULL on failure (logged). */
+static struct http_sock *sock_new(struct http *h, curl_socket_t fd, bool conn)
+{
+	struct http_sock *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s) {
+		log_err("http", "out of memory watching a socket");
+		return NULL;
+	}
+	rc = uv_poll_init_socket(h->loop, &s->poll, fd);
+	if (rc < 0) {
+		log_err("http", "uv_poll_init_socket: %s", uv_strerror(rc));
+		free(s);
+		return NULL;
+	}
+	s->fd = fd;
+	s->h = h;
+	s->conn = conn;
+	s->poll.data = s;
+	s->next = h->socks;
+	if (h->socks)
+		h->socks->prev = s;
+	h->socks = s;
+	return s;
+}
+
+static struct http_sock *sock_find(struct http *h, curl_socket_t fd)
+{
+	struct http_sock *s = h->socks;
+
+	while (s && s->fd != fd)
+		s = s->next;
+	return s;
+}
+
+/* uv_close() stops the handle too. */
 static void sock_close(struct http *h, struct http_sock *s)
 {
 	if (s->prev)
@@ -124,7 +180,6 @@ static void sock_close(struct http *h, struct http_sock *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	s->prev = s->next = NULL;
-	uv_poll_stop(&s->poll);
 	uv_close((uv_handle_t *)&s->poll, sock_close_cb);
 }
 
@@ -146,6 +201,12 @@ static void poll_cb(uv_poll_t *poll, int status, int events)
 	struct http_sock *s = poll->data;
 	int flags = 0;
 
+	if (s->idle) {
+		/* No transfer uses the connection (the server closed it, say): stop watching;
+		 * curl checks a cached connection itself before it reuses it. */
+		uv_poll_stop(poll);
+		return;
+	}
 	if (status < 0) {
 		flags = CURL_CSELECT_ERR;
 	} else {
@@ -164,52 +225,79 @@ static void timer_cb(uv_timer_t *timer)
 	socket_action(timer->data, CURL_SOCKET_TIMEOUT, 0);
 }
 
-/* CURLMOPT_SOCKETFUNCTION. */
+/* CURLMOPT_SOCKETFUNCTION. Every uv_poll_start() costs two epoll_ctl calls (libuv stops
+ * the fd first), so a handle that already polls for the right events is left alone. */
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct http *h = userp;
-	struct http_sock *s = socketp;
+	struct http_sock *s = socketp ? socketp : sock_find(h, fd);
+	uv_handle_t *handle;
 	int events = 0, rc;
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			curl_multi_assign(h->multi, fd, NULL);
+		if (!s)
+			return 0;
+		handle = (uv_handle_t *)&s->poll;
+		if (!s->conn) {
 			sock_close(h, s);
+		} else if (s->events == UV_READABLE && uv_is_active(handle)) {
+			/* A kept-alive connection: the next request on it polls for the same, so
+			 * keep polling (not holding the loop open) until then. */
+			s->idle = true;
+			uv_unref(handle);
+		} else {
+			uv_poll_stop(&s->poll);
 		}
 		return 0;
 	}
 	if (!s) {
-		s = calloc(1, sizeof *s);
-		if (!s) {
-			log_err("http", "out of memory watching a socket");
+		s = sock_new(h, fd, false);
+		if (!s)
 			return -1;
-		}
-		rc = uv_poll_init_socket(h->loop, &s->poll, fd);
-		if (rc < 0) {
-			log_err("http", "uv_poll_init_socket: %s", uv_strerror(rc));
-			free(s);
-			return -1;
-		}
-		s->fd = fd;
-		s->h = h;
-		s->poll.data = s;
-		s->next = h->socks;
-		if (h->socks)
-			h->socks->prev = s;
-		h->socks = s;
-		curl_multi_assign(h->multi, fd, s);
 	}
+	if (!socketp)
+		curl_multi_assign(h->multi, fd, s);
 	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
+	handle = (uv_handle_t *)&s->poll;
+	s->idle = false;
+	uv_ref(handle);
+	if (events == s->events && uv_is_active(handle))
+		return 0;
 	rc = uv_poll_start(&s->poll, events, poll_cb);
 	if (rc < 0) {
 		log_err("http", "uv_poll_start: %s", uv_strerror(rc));
 		return -1;
 	}
+	s->events = events;
 	return 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: a connection's socket, watched until close_socket(). */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	curl_socket_t fd;
+
+	(void)purpose;
+	fd = socket(a->family, a->socktype, a->protocol);
+	if (fd != CURL_SOCKET_BAD && !sock_new(clientp, fd, true)) {
+		close(fd);
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: the handle goes before the fd (which may be reused). */
+static int close_socket(void *clientp, curl_socket_t fd)
+{
+	struct http_sock *s = sock_find(clientp, fd);
+
+	if (s)
+		sock_close(clientp, s);
+	return close(fd);
 }
 
 /* CURLMOPT_TIMERFUNCTION: -1 stops the timer; 0 runs it on the next loop turn (never
@@ -333,35 +421,56 @@ static void finish(struct http *h, struct http_call *c, CURLcode result)
 	h->current = NULL;
 }
 
+/* The next finished call, its easy handle removed from the multi: one curl reports done,
+ * or else one waiting in curl's queue for a connection past its deadline (curl 7.88 times
+ * out a queued transfer only once it gets a connection; its timer still fires then, so
+ * this runs). Returns NULL when there is none. */
+static struct http_call *next_done(struct http *h, CURLcode *result)
+{
+	uint64_t now = uv_now(h->loop);
+	struct http_call *c;
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left))) {
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		*result = msg->data.result;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		/* Removing the handle also drops its message; msg is not used after this. */
+		curl_multi_remove_handle(h->multi, msg->easy_handle);
+		if (priv)
+			return (struct http_call *)(void *)priv;
+	}
+	if (now < h->next_deadline)
+		return NULL;
+	h->next_deadline = UINT64_MAX;
+	for (c = h->calls; c && c->deadline > now; c = c->next) {
+		if (c->deadline < h->next_deadline)
+			h->next_deadline = c->deadline;
+	}
+	if (!c)
+		return NULL;
+	*result = CURLE_OPERATION_TIMEDOUT;
+	h->next_deadline = now;  /* look again for the others */
+	curl_multi_remove_handle(h->multi, c->easy);
+	return c;
+}
+
 /* Calls done for every finished transfer. Runs only from uv callbacks, after
  * curl_multi_socket_action() has returned, so done may use the API freely. */
 static void drain(struct http *h)
 {
-	CURLMsg *msg;
-	int left;
-
 	h->dispatching = true;
-	for (;;) {
-		struct http_call *c;
-		CURL *easy;
+	/* After http_free() from a done callback the rest are abandoned. */
+	while (!h->free_pending) {
 		CURLcode result;
-		char *priv = NULL;
+		struct http_call *c = next_done(h, &result);
 
-		if (h->free_pending)
-			break;  /* http_free() from a done callback: the rest are abandoned */
-		msg = curl_multi_info_read(h->multi, &left);
-		if (!msg)
-			break;
-		easy = msg->easy_handle;
-		result = msg->data.result;
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		c = (struct http_call *)(void *)priv;
-		/* Removing the handle also drops its message; msg is not used after this. */
-		curl_multi_remove_handle(h->multi, easy);
 		if (!c)
-			continue;
+			break;
 		call_unlink(h, c);
 		finish(h, c, result);
 		call_free(c);
@@ -412,6 +521,9 @@ struct http *http_new(uv_loop_t *loop)
 		return NULL;
 	}
 	h->timer.data = h;
+	h->next_deadline = UINT64_MAX;
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, HTTP_MAX_HOST_CONNECTIONS);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, HTTP_MAX_HOST_CONNECTIONS);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
@@ -482,10 +594,10 @@ static int build_headers(struct http_call *c, const struct http_request *req)
 }
 
 /* Sets the options of one transfer. Returns 0 or a BOT_ERR_* code. */
-static int setup_easy(struct http_call *c, const struct http_request *req)
+static int setup_easy(struct http *h, struct http_call *c, const struct http_request *req,
+		      long timeout)
 {
 	CURL *e = c->easy;
-	long timeout = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
 	bool is_get = strcmp(req->method, "GET") == 0;
 	bool is_head = strcmp(req->method, "HEAD") == 0;
 	bool is_post = strcmp(req->method, "POST") == 0;
@@ -502,6 +614,10 @@ static int setup_easy(struct http_call *c, const struct http_request *req)
 	SET(CURLOPT_WRITEDATA, (void *)c);
 	SET(CURLOPT_HEADERFUNCTION, header_cb);
 	SET(CURLOPT_HEADERDATA, (void *)c);
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, (void *)h);
+	SET(CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+	SET(CURLOPT_CLOSESOCKETDATA, (void *)h);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS);
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
@@ -546,6 +662,7 @@ struct http_call *http_start(struct http *h, const struct http_request *req, htt
 	struct http_call *c = NULL;
 	const char *query;
 	CURLMcode mc;
+	long timeout;
 	int result;
 
 	if (!h || h->free_pending || h->freed || !req || !done || !req->url || !req->url[0] ||
@@ -574,7 +691,8 @@ struct http_call *http_start(struct http *h, const struct http_request *req, htt
 	result = build_headers(c, req);
 	if (result)
 		goto out;
-	result = setup_easy(c, req);
+	timeout = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	result = setup_easy(h, c, req, timeout);
 	if (result)
 		goto out;
 	mc = curl_multi_add_handle(h->multi, c->easy);
@@ -584,6 +702,9 @@ struct http_call *http_start(struct http *h, const struct http_request *req, htt
 		goto out;
 	}
 	call_link(h, c);
+	c->deadline = uv_now(h->loop) + (uint64_t)timeout;
+	if (c->deadline < h->next_deadline)
+		h->next_deadline = c->deadline;
 	/* Method and URL up to the query only: never headers, never the token. */
 	query = strchr(req->url, '?');
 	log_debug("http", "%s %.*s", req->method,

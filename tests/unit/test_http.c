@@ -3,9 +3,11 @@
  *
  * Requests, bodies and headers, the bearer token (sent, never in error_text or the log),
  * timeouts, the response ceiling, Retry-After, connection refused and dropped, chunked
- * replies, cancelling, concurrency, keep-alive reuse, and freeing with requests in flight
- * or from a done callback. Every wait runs the loop under a 5 s watchdog timer, and every
- * case ends by closing the loop: uv_loop_close() must return 0. */
+ * replies, cancelling, concurrency, keep-alive reuse (bounded, across bursts, idle
+ * connections not holding the loop), a request queued for a connection timing out, and
+ * freeing with requests in flight or from a done callback. Every wait runs the loop under
+ * a 5 s watchdog timer, and every case ends by closing the loop: uv_loop_close() must
+ * return 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -767,6 +769,13 @@ static void test_concurrent(void **state)
 		fail_msg("20 concurrent 100 ms requests took %llu ms", (unsigned long long)ms);
 }
 
+/* Counts the poll handles that keep the loop running. */
+static void count_holding_polls(uv_handle_t *handle, void *arg)
+{
+	if (handle->type == UV_POLL && uv_is_active(handle) && uv_has_ref(handle))
+		(*(int *)arg)++;
+}
+
 /* Each done starts the next request: 50 sequential POSTs over kept-alive connections. */
 static void chain_next(struct got *g)
 {
@@ -789,6 +798,7 @@ static void test_keepalive_reuse(void **state)
 	struct got *g = &f->got[0];
 	struct http_request req = { .body = "{\"n\":1}", .body_len = 7, .bearer = TOKEN,
 				    .content_type = "application/json" };
+	int holding = 0;
 
 	f->chain_left = 50;
 	g->then = chain_next;
@@ -800,6 +810,59 @@ static void test_keepalive_reuse(void **state)
 	print_message("keep-alive: 50 sequential requests used %d TCP connection(s)\n",
 		      f->srv.accepted);
 	assert_true(f->srv.accepted <= 3);
+	/* The idle kept-alive connection does not keep the loop running. */
+	run_for(f, 20);
+	uv_walk(&f->loop, count_holding_polls, &holding);
+	assert_int_equal(holding, 0);
+}
+
+/* HTTP_MAX_HOST_CONNECTIONS in bot/http.c. */
+#define HOST_CONNECTIONS 32
+
+/* Bursts of requests to one host share kept-alive connections: at most HOST_CONNECTIONS,
+ * and they outlive the burst (curl's default cache keeps 4 per transfer in progress, so
+ * it closed most of them as the burst ended). */
+static void test_bursts_share_connections(void **state)
+{
+	struct fx *f = *state;
+
+	for (int burst = 1; burst <= 3; burst++) {
+		for (int i = 0; i < 40; i++)
+			start_req(f, i, "GET", "/ok", NULL);
+		RUN_UNTIL(f, f->done_calls == 40 * burst);
+	}
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(f->got[i].status, 200);
+	print_message("3 bursts of 40 requests used %d TCP connection(s)\n", f->srv.accepted);
+	assert_true(f->srv.max_open <= HOST_CONNECTIONS);
+	assert_true(f->srv.accepted <= HOST_CONNECTIONS);
+}
+
+/* A request waiting for a free connection still times out on time (curl 7.88 alone would
+ * end it only once a connection is free), and the queue moves on. */
+static void test_queued_request_times_out(void **state)
+{
+	struct fx *f = *state;
+	struct http_request req = { .timeout_ms = 300 };
+	struct got *g = &f->got[HOST_CONNECTIONS];
+	uint64_t t0, ms;
+
+	for (int i = 0; i < HOST_CONNECTIONS; i++)
+		start_req(f, i, "GET", "/slow?ms=800", NULL);
+	t0 = uv_hrtime();
+	start_req(f, HOST_CONNECTIONS, "GET", "/ok", &req);
+	RUN_UNTIL(f, g->calls == 1);
+	ms = (g->done_at - t0) / 1000000;
+	assert_int_equal(g->error, BOT_ERR_IO);
+	assert_int_equal(g->status, 0);
+	assert_contains(g->error_text, "Timeout");
+	if (ms < 250 || ms > 700)
+		fail_msg("queued request timed out after %llu ms, want about 300",
+			 (unsigned long long)ms);
+	RUN_UNTIL(f, f->done_calls == HOST_CONNECTIONS + 1);
+	for (int i = 0; i < HOST_CONNECTIONS; i++)
+		assert_int_equal(f->got[i].status, 200);
+	assert_true(f->srv.max_open <= HOST_CONNECTIONS);
 }
 
 /* The server closes idle kept-alive connections, or says "Connection: close": the next
@@ -978,6 +1041,8 @@ int main(void)
 		CASE(test_cancel),
 		CASE(test_concurrent),
 		CASE(test_keepalive_reuse),
+		CASE(test_bursts_share_connections),
+		CASE(test_queued_request_times_out),
 		CASE(test_reuse_after_server_close),
 		CASE(test_free_in_flight),
 		CASE(test_done_cancels_and_starts),
