@@ -284,8 +284,8 @@ static void test_turn_steps(void **state)
 static void test_writes_build_no_temporary_btree(void **state)
 {
 	static const char *const writes[] = {
-		"INSERT INTO outbox (transport, channel, kind, body, created_at) "
-		"VALUES ('slack', 'C1', 'confirm', '{}', 1)",
+		("INSERT INTO outbox (transport, channel, kind, body, created_at) "
+		 "VALUES ('slack', 'C1', 'confirm', '{}', 1)"),
 		"UPDATE outbox SET state = 'sent', remote_ref = 'r' WHERE id = 1",
 		"UPDATE sessions SET state = 'ended', pace = 'async' WHERE id = 1",
 		"UPDATE session_prompts SET state = 'closed' WHERE session_id = 1",
@@ -293,8 +293,8 @@ static void test_writes_build_no_temporary_btree(void **state)
 		"UPDATE jobs SET state = 'done' WHERE id = 1",
 	};
 	static const char *const refused[] = {
-		"INSERT INTO outbox (transport, channel, kind, body, created_at) "
-		"VALUES ('slack', 'C1', 'bogus', '{}', 1)",
+		("INSERT INTO outbox (transport, channel, kind, body, created_at) "
+		 "VALUES ('slack', 'C1', 'bogus', '{}', 1)"),
 		"UPDATE outbox SET state = 'bogus'",
 		"UPDATE sessions SET state = 'bogus'",
 		"UPDATE sessions SET pace = 'bogus'",
