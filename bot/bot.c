@@ -73,7 +73,6 @@ static void rearm_if_changed(struct bot *b)
 	sched_arm(b->sched);
 }
 
-
 static void flush_now(struct bot *b, size_t ti);
 static bool disk_fault(struct bot *b, int result, const char *lost);
 

@@ -87,6 +87,8 @@ static void ack_when_committed(struct slack *s, struct ws_conn *conn, const char
 		return;
 	}
 	s->acks[s->n_acks++] = (struct slack_ack){ conn, id };
+	/* An envelope that wrote nothing opened no turn: asking for the turn's flush makes
+	 * it end, and with it come the acks. */
 	bot_flush(s->base.bot, &s->base);
 }
 
